@@ -1,0 +1,256 @@
+"""Thin click CLI: parse options, call one library function, turn library errors into messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import orjson
+
+from . import __version__
+from .errors import ToolkitError
+from .labels import DEFAULT_LABELS, LabelSchema
+
+PathArg = click.Path(path_type=Path)
+
+
+def fail(exc: ToolkitError) -> NoReturn:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as exc:
+            fail(exc)
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="toolkit")
+@click.option("--labels", "labels_path", type=PathArg, default=DEFAULT_LABELS, show_default=True,
+              help="Label schema file (the one source of label names).")
+@click.pass_context
+def main(ctx: click.Context, labels_path: Path) -> None:
+    """News articles -> Label Studio -> validated annotations -> Hugging Face dataset."""
+    ctx.obj = {"labels_path": labels_path}
+
+
+def _labels(ctx: click.Context) -> LabelSchema:
+    obj = ctx.find_root().obj
+    if "labels" not in obj:
+        obj["labels"] = LabelSchema.load(obj["labels_path"])
+    return obj["labels"]  # type: ignore[no-any-return]
+
+
+# -- schema ------------------------------------------------------------------------------
+
+@main.group()
+def schema() -> None:
+    """Inspect the label schema and what is generated from it."""
+
+
+@schema.command("check")
+@click.pass_context
+def schema_check(ctx: click.Context) -> None:
+    """Validate the label schema against its meta-schema."""
+    labels = _labels(ctx)
+    click.echo(f"{labels.path}: valid ({len(labels.entity_names)} entity labels, "
+               f"{len(labels.relation_names)} relation labels, version {labels.version})")
+
+
+@schema.command("config")
+@click.pass_context
+def schema_config(ctx: click.Context) -> None:
+    """Print the generated Label Studio labeling config."""
+    click.echo(_labels(ctx).label_config(), nl=False)
+
+
+@schema.command("guidelines")
+@click.pass_context
+def schema_guidelines(ctx: click.Context) -> None:
+    """Print the annotation guidelines (Markdown)."""
+    click.echo(_labels(ctx).guidelines_markdown(), nl=False)
+
+
+# -- ingest / tasks -------------------------------------------------------------------------
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option("-o", "--output", type=PathArg, default=Path("build/articles.jsonl"), show_default=True)
+def ingest(paths: tuple[Path, ...], output: Path) -> None:
+    """Read article files (seed format, .txt, .md, JSONL) into one JSONL of articles."""
+    from .fileio import write_jsonl
+    from .ingest import article_record, ingest as run
+
+    result = run(paths)
+    n = write_jsonl(output, (article_record(a) for a in result.articles))
+    for s in result.skipped:
+        click.echo(f"skipped {s.path}: {s.reason}", err=True)
+    click.echo(f"wrote {n} article(s) to {output}" + (f"; skipped {len(result.skipped)}" if result.skipped else ""))
+    if result.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("articles", type=PathArg, default=Path("build/articles.jsonl"))
+@click.option("-o", "--output", type=PathArg, default=Path("build/tasks.jsonl"), show_default=True)
+def tasks(articles: Path, output: Path) -> None:
+    """Turn articles into Label Studio tasks (one per article)."""
+    from .fileio import write_jsonl
+    from .ingest import read_articles
+    from .tasks import article_task
+
+    n = write_jsonl(output, (article_task(a) for a in read_articles(articles)))
+    click.echo(f"wrote {n} task(s) to {output}")
+
+
+# -- Label Studio -----------------------------------------------------------------------------
+
+@main.command()
+@click.argument("task_files", nargs=-1, type=PathArg)
+@click.option("--annotations", "annotations_dir", type=PathArg, default=None,
+              help="Also push these committed annotation files (as tasks with their annotations).")
+@click.option("--project", "title", default="News relations", show_default=True, help="Project title.")
+@click.pass_context
+def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path | None, title: str) -> None:
+    """Create or update the project and import tasks in bulk (no duplicates by doc_id)."""
+    from .labelstudio import push as run
+    from .settings import connection
+    from .tasks import document_task
+    from .validate import load_documents
+
+    labels = _labels(ctx)
+    payload: dict[str, dict[str, Any]] = {}
+    if annotations_dir is not None:
+        docs, report = load_documents([annotations_dir], labels)
+        if report.errors:
+            raise ToolkitError(f"{annotations_dir} has {len(report.errors)} validation error(s); "
+                               "run `toolkit validate` and fix them before pushing")
+        for doc in docs:
+            payload[doc.doc_id] = document_task(doc)
+    for f in task_files:
+        for line in f.read_bytes().splitlines():
+            if line.strip():
+                task = orjson.loads(line)
+                payload.setdefault(task["data"]["doc_id"], task)
+    result = run(connection(), labels, list(payload.values()), title)
+    click.echo(f"project {title!r} ({'created' if result.created_project else 'updated'}): {result.created} task(s) "
+               f"created, {result.unchanged} unchanged, {result.updated} updated, "
+               f"{result.annotations_imported} annotation(s) imported")
+    for c in result.conflicts:
+        click.echo(f"conflict: {c}", err=True)
+    click.echo(f"open {result.project_url}")
+    if result.conflicts:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("-o", "--output", "out_dir", type=PathArg, default=Path("annotations"), show_default=True)
+@click.option("--project", "title", default="News relations", show_default=True)
+def pull(out_dir: Path, title: str) -> None:
+    """Export the project and write one JSON file per annotated document (merged, never lost)."""
+    from .pull import pull as run
+    from .settings import connection
+
+    r = run(connection(), out_dir, title)
+    click.echo(f"{r.tasks} task(s) exported ({r.skipped_unannotated} without annotations); "
+               f"{r.files_written} file(s) written, {r.files_unchanged} unchanged in {out_dir}; annotations: "
+               f"{r.annotations_added} new, {r.annotations_updated} updated, {r.annotations_kept_local} kept from "
+               "local files only")
+    if r.backups:
+        click.echo(f"previous versions of {len(r.backups)} file(s) kept in {Path(r.backups[0]).parent}")
+
+
+@main.group("label-studio")
+def label_studio() -> None:
+    """Run a local Label Studio (own virtualenv, data under .labelstudio/, bound to 127.0.0.1)."""
+
+
+@label_studio.command("start")
+@click.option("--data-dir", type=PathArg, default=Path(".labelstudio"), show_default=True)
+def ls_start(data_dir: Path) -> None:
+    """Start the server (writing .env with random credentials on first use) and wait for /health."""
+    from .server import start
+    from .settings import ensure_env_file
+
+    env = ensure_env_file()
+    info = start(data_dir, int(env["LABEL_STUDIO_PORT"]), env["LABEL_STUDIO_USERNAME"],
+                 env["LABEL_STUDIO_PASSWORD"], env["LABEL_STUDIO_API_KEY"])
+    state = "already running" if info.already_running else "started"
+    click.echo(f"Label Studio {state} (pid {info.pid}) at {info.url}")
+    click.echo(f"  log in with e-mail {env['LABEL_STUDIO_USERNAME']} and the password in .env "
+               "(LABEL_STUDIO_PASSWORD); `make login` prints it")
+
+
+@label_studio.command("stop")
+@click.option("--data-dir", type=PathArg, default=Path(".labelstudio"), show_default=True)
+def ls_stop(data_dir: Path) -> None:
+    """Stop the server started by `label-studio start`."""
+    from .server import stop
+
+    click.echo("Label Studio stopped" if stop(data_dir) else "Label Studio was not running")
+
+
+@label_studio.command("login")
+def ls_login() -> None:
+    """Print the URL, e-mail and password of the local server (from .env)."""
+    from .settings import read_env_file
+
+    env = read_env_file()
+    if not env:
+        raise ToolkitError(".env not found; run `make label-studio` first")
+    click.echo(f"URL:      {env.get('LABEL_STUDIO_URL')}")
+    click.echo(f"e-mail:   {env.get('LABEL_STUDIO_USERNAME')}")
+    click.echo(f"password: {env.get('LABEL_STUDIO_PASSWORD')}")
+
+
+# -- validate / export --------------------------------------------------------------------------
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings (whitespace, overlap, ...) as errors.")
+@click.option("--engine", type=click.Choice(["rs", "python"]), default=None,
+              help="JSON Schema engine (default: jsonschema-rs when installed).")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, engine: str | None) -> None:
+    """Validate a Label Studio export, a JSONL of tasks or the annotations/ folder.
+
+    Exit 0 when valid, 1 when not, 2 when the input cannot be read.
+    """
+    from .validate import validate_paths
+
+    report = validate_paths(list(paths), _labels(ctx), engine, strict)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for p in report.errors + report.warnings:
+            click.echo(f"{p.file}: {p.severity} [{p.code}] {p.task} {p.path}: {p.message}")
+        click.echo(f"{'valid' if report.valid else 'INVALID'}: {report.checked} record(s) checked, "
+                   f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); {report.annotations} "
+                   f"annotation(s) ({report.cancelled} cancelled), {report.unannotated} record(s) without a live "
+                   f"annotation, {report.entities} entities, {report.relations} relations")
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=PathArg)
+@click.option("-o", "--output", "out_dir", type=PathArg, default=Path("dist/news-relations"), show_default=True)
+@click.pass_context
+def export(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Build the Hub-layout dataset folder from validated annotations."""
+    from .export import export as run
+
+    r = run(list(paths) or [Path("annotations")], out_dir, _labels(ctx))
+    click.echo(f"wrote {out_dir}: {r.documents} document(s), {r.entities} entities, {r.relations} relations")
+    for s in r.skipped:
+        click.echo(f"not exported: {s}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

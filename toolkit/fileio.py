@@ -1,0 +1,225 @@
+"""Atomic writes and streaming readers shared by every stage."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from .errors import InputError
+
+CHUNK = 1 << 20
+
+
+@contextmanager
+def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Write to a temporary file beside `path`, fsync, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_writer(path) as fh:
+        fh.write(data)
+
+
+def dump_pretty(obj: Any) -> bytes:
+    """Pretty, key-sorted JSON with a final newline: readable git diffs, byte-stable output."""
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def write_jsonl(path: Path, records: Any) -> int:
+    n = 0
+    with atomic_writer(path) as fh:
+        for rec in records:
+            fh.write(orjson.dumps(rec) + b"\n")
+            n += 1
+    return n
+
+
+def _error_position(data: bytes | str, pos: int) -> tuple[int, int]:
+    if isinstance(data, bytes):
+        data = data[:pos].decode("utf-8", "replace")
+        pos = len(data)
+    line = data.count("\n", 0, pos) + 1
+    col = pos - (data.rfind("\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def load_json(path: Path) -> Any:
+    """Whole-file JSON with a file:line:column error (used for small files only)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found; check the path") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, expected a JSON file") from exc
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+
+
+def _first_byte(fh: IO[bytes]) -> bytes:
+    while True:
+        b = fh.read(1)
+        if not b or not b.isspace():
+            return b
+
+
+def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """Yield (where, record) from a JSON array or a JSONL file, one record in memory at a time.
+
+    A JSON array is decoded element by element with the C scanner of `json` (garbage collection
+    paused, since it dominates whole-file `json.load`), so a 200 MB export never sits in memory.
+    """
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found; check the path") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, expected a JSON or JSONL file") from exc
+    with fh:
+        first = _first_byte(fh)
+        fh.seek(0)
+        if first == b"[":
+            yield from _iter_array(path, fh)
+        elif first == b"{":
+            yield from _iter_lines(path, fh)
+        elif not first:
+            raise InputError(f"{path}: empty file; expected a JSON array of tasks or JSONL")
+        else:
+            raise InputError(f"{path}:1:1: not JSON: expected '[' (Label Studio export) or '{{' (JSONL), "
+                             f"found {first!r}")
+
+
+def _iter_lines(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    for lineno, line in enumerate(fh, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"{path}:{lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+        yield f"{path}:{lineno}", obj
+
+
+def _iter_array(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    decoder = json.JSONDecoder()
+    buf = ""
+    consumed_lines = 0  # newlines in text already dropped from buf, for error positions
+    pos = 0
+    eof = False
+    index = 0
+    started = False
+    reader = _utf8_chunks(path, fh)
+
+    def more() -> bool:
+        nonlocal buf, pos, consumed_lines, eof
+        if eof:
+            return False
+        chunk = next(reader, None)
+        if chunk is None:
+            eof = True
+            return False
+        consumed_lines += buf.count("\n", 0, pos)
+        buf = buf[pos:] + chunk
+        pos = 0
+        return True
+
+    def fail(msg: str, at: int) -> InputError:
+        line, col = _error_position(buf, at)
+        return InputError(f"{path}:{consumed_lines + line}:{col}: not valid JSON: {msg}")
+
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n":
+                pos += 1
+            if pos >= len(buf):
+                if more():
+                    continue
+                raise fail("unexpected end of file (truncated export?)", pos)
+            ch = buf[pos]
+            if not started:
+                started = True
+                pos += 1  # the '['
+                continue
+            if ch == "]":
+                pos += 1
+                break
+            if index > 0:
+                if ch != ",":
+                    raise fail(f"expected ',' or ']' after element {index - 1}, found {ch!r}", pos)
+                pos += 1
+                while True:
+                    while pos < len(buf) and buf[pos] in " \t\r\n":
+                        pos += 1
+                    if pos < len(buf) or not more():
+                        break
+            while True:
+                try:
+                    obj, end = decoder.raw_decode(buf, pos)
+                    if end == len(buf) and not eof and more():
+                        continue  # a number could continue in the next chunk
+                    break
+                except json.JSONDecodeError as exc:
+                    if more():
+                        continue
+                    raise fail(exc.msg if pos < len(buf) else "unexpected end of file (truncated export?)",
+                               exc.pos) from exc
+            yield f"{path}[{index}]", obj
+            index += 1
+            pos = end
+        rest = buf[pos:].strip() or ""
+        while not rest and more():
+            rest = buf[pos:].strip()
+        if rest:
+            raise fail("extra data after the closing ']'", pos + (len(buf[pos:]) - len(buf[pos:].lstrip())))
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _utf8_chunks(path: Path, fh: IO[bytes]) -> Iterator[str]:
+    pending = b""
+    offset = 0
+    while True:
+        block = fh.read(CHUNK)
+        if not block:
+            if pending:
+                raise InputError(f"{path}: not UTF-8: truncated multi-byte character at byte {offset}")
+            return
+        data = pending + block
+        try:
+            text = data.decode("utf-8")
+            pending = b""
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+                text, pending = data[:exc.start].decode("utf-8"), data[exc.start:]
+            else:
+                raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {offset + exc.start - len(pending)})") from exc
+        offset += len(block)
+        yield text

@@ -1,0 +1,81 @@
+"""Connection settings from the environment or a git-ignored, mode-600 `.env`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+ENV_FILE = Path(".env")
+DEFAULT_PORT = 8080
+DEFAULT_EMAIL = "admin@news-relations.local"
+
+
+def read_env_file(path: Path = ENV_FILE) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"{path} holds secrets but is readable by others (mode {mode:o}); run `chmod 600 {path}`")
+    values: dict[str, str] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ConfigError(f"{path}:{lineno}: expected KEY=VALUE")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def setting(name: str, default: str | None = None, env_file: Path = ENV_FILE) -> str | None:
+    return os.environ.get(name) or read_env_file(env_file).get(name) or default
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str
+    api_key: str = ""
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Connection(url={self.url!r}, api_key='***')"
+
+
+def connection(env_file: Path = ENV_FILE) -> Connection:
+    file_values = read_env_file(env_file)
+    url = os.environ.get("LABEL_STUDIO_URL") or file_values.get("LABEL_STUDIO_URL")
+    key = os.environ.get("LABEL_STUDIO_API_KEY") or file_values.get("LABEL_STUDIO_API_KEY")
+    if not url or not key:
+        raise ConfigError("LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are not set; run `make label-studio` "
+                          "(writes them to .env) or export them in the environment")
+    return Connection(url.rstrip("/"), key)
+
+
+def ensure_env_file(path: Path = ENV_FILE) -> dict[str, str]:
+    """Create `.env` with a random password and token on first use (mode 600); return its values."""
+    values = read_env_file(path)
+    port = os.environ.get("LABEL_STUDIO_PORT") or values.get("LABEL_STUDIO_PORT") or str(DEFAULT_PORT)
+    wanted = {
+        "LABEL_STUDIO_PORT": port,
+        "LABEL_STUDIO_URL": f"http://127.0.0.1:{port}",
+        "LABEL_STUDIO_USERNAME": DEFAULT_EMAIL,
+        "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(18),
+        "LABEL_STUDIO_API_KEY": secrets.token_hex(20),
+    }
+    missing = {k: v for k, v in wanted.items() if k not in values}
+    if missing:
+        values.update(missing)
+        body = "# Local Label Studio credentials, written by `toolkit label-studio start`. Never commit.\n"
+        body += "".join(f"{k}={values[k]}\n" for k in sorted(values))
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    return values
