@@ -133,12 +133,19 @@ def locate(text: str) -> dict[str, tuple[int, int, str, str]]:
 def result(text: str) -> list[dict[str, object]]:
     spans = locate(text)
     out: list[dict[str, object]] = [
-        {"id": key, "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual",
-         "value": {"start": s, "end": e, "text": surface, "labels": [label]}}
+        {
+            "id": key,
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "origin": "manual",
+            "value": {"start": s, "end": e, "text": surface, "labels": [label]},
+        }
         for key, (s, e, label, surface) in spans.items()
     ]
-    out += [{"from_id": h, "to_id": t, "type": "relation", "direction": "right", "labels": [rel]}
-            for h, rel, t in RELATIONS]
+    out += [
+        {"from_id": h, "to_id": t, "type": "relation", "direction": "right", "labels": [rel]} for h, rel, t in RELATIONS
+    ]
     return out
 
 

@@ -32,8 +32,14 @@ class Group(click.Group):
 
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="toolkit")
-@click.option("--labels", "labels_path", type=PathArg, default=DEFAULT_LABELS, show_default=True,
-              help="Label schema file (the one source of label names).")
+@click.option(
+    "--labels",
+    "labels_path",
+    type=PathArg,
+    default=DEFAULT_LABELS,
+    show_default=True,
+    help="Label schema file (the one source of label names).",
+)
 @click.pass_context
 def main(ctx: click.Context, labels_path: Path) -> None:
     """News articles -> Label Studio -> validated annotations -> Hugging Face dataset."""
@@ -44,10 +50,12 @@ def _labels(ctx: click.Context) -> LabelSchema:
     obj = ctx.find_root().obj
     if "labels" not in obj:
         obj["labels"] = LabelSchema.load(obj["labels_path"])
-    return obj["labels"]  # type: ignore[no-any-return]
+    labels: LabelSchema = obj["labels"]
+    return labels
 
 
 # -- schema ------------------------------------------------------------------------------
+
 
 @main.group()
 def schema() -> None:
@@ -59,8 +67,10 @@ def schema() -> None:
 def schema_check(ctx: click.Context) -> None:
     """Validate the label schema against its meta-schema."""
     labels = _labels(ctx)
-    click.echo(f"{labels.path}: valid ({len(labels.entity_names)} entity labels, "
-               f"{len(labels.relation_names)} relation labels, version {labels.version})")
+    click.echo(
+        f"{labels.path}: valid ({len(labels.entity_names)} entity labels, "
+        f"{len(labels.relation_names)} relation labels, version {labels.version})"
+    )
 
 
 @schema.command("config")
@@ -79,13 +89,15 @@ def schema_guidelines(ctx: click.Context) -> None:
 
 # -- ingest / tasks -------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=PathArg)
 @click.option("-o", "--output", type=PathArg, default=Path("build/articles.jsonl"), show_default=True)
 def ingest(paths: tuple[Path, ...], output: Path) -> None:
     """Read article files (seed format, .txt, .md, JSONL) into one JSONL of articles."""
     from .fileio import write_jsonl
-    from .ingest import article_record, ingest as run
+    from .ingest import article_record
+    from .ingest import ingest as run
 
     result = run(paths)
     n = write_jsonl(output, (article_record(a) for a in result.articles))
@@ -111,10 +123,16 @@ def tasks(articles: Path, output: Path) -> None:
 
 # -- Label Studio -----------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("task_files", nargs=-1, type=PathArg)
-@click.option("--annotations", "annotations_dir", type=PathArg, default=None,
-              help="Also push these committed annotation files (as tasks with their annotations).")
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=PathArg,
+    default=None,
+    help="Also push these committed annotation files (as tasks with their annotations).",
+)
 @click.option("--project", "title", default="News relations", show_default=True, help="Project title.")
 @click.pass_context
 def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path | None, title: str) -> None:
@@ -129,8 +147,10 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
     if annotations_dir is not None:
         docs, report = load_documents([annotations_dir], labels)
         if report.errors:
-            raise ToolkitError(f"{annotations_dir} has {len(report.errors)} validation error(s); "
-                               "run `toolkit validate` and fix them before pushing")
+            raise ToolkitError(
+                f"{annotations_dir} has {len(report.errors)} validation error(s); "
+                "run `toolkit validate` and fix them before pushing"
+            )
         for doc in docs:
             payload[doc.doc_id] = document_task(doc)
     for f in task_files:
@@ -139,9 +159,11 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
                 task = orjson.loads(line)
                 payload.setdefault(task["data"]["doc_id"], task)
     result = run(connection(), labels, list(payload.values()), title)
-    click.echo(f"project {title!r} ({'created' if result.created_project else 'updated'}): {result.created} task(s) "
-               f"created, {result.unchanged} unchanged, {result.updated} updated, "
-               f"{result.annotations_imported} annotation(s) imported")
+    click.echo(
+        f"project {title!r} ({'created' if result.created_project else 'updated'}): {result.created} task(s) "
+        f"created, {result.unchanged} unchanged, {result.updated} updated, "
+        f"{result.annotations_imported} annotation(s) imported"
+    )
     for c in result.conflicts:
         click.echo(f"conflict: {c}", err=True)
     click.echo(f"open {result.project_url}")
@@ -158,10 +180,12 @@ def pull(out_dir: Path, title: str) -> None:
     from .settings import connection
 
     r = run(connection(), out_dir, title)
-    click.echo(f"{r.tasks} task(s) exported ({r.skipped_unannotated} without annotations); "
-               f"{r.files_written} file(s) written, {r.files_unchanged} unchanged in {out_dir}; annotations: "
-               f"{r.annotations_added} new, {r.annotations_updated} updated, {r.annotations_kept_local} kept from "
-               "local files only")
+    click.echo(
+        f"{r.tasks} task(s) exported ({r.skipped_unannotated} without annotations); "
+        f"{r.files_written} file(s) written, {r.files_unchanged} unchanged in {out_dir}; annotations: "
+        f"{r.annotations_added} new, {r.annotations_updated} updated, {r.annotations_kept_local} kept from "
+        "local files only"
+    )
     if r.backups:
         click.echo(f"previous versions of {len(r.backups)} file(s) kept in {Path(r.backups[0]).parent}")
 
@@ -179,12 +203,19 @@ def ls_start(data_dir: Path) -> None:
     from .settings import ensure_env_file
 
     env = ensure_env_file()
-    info = start(data_dir, int(env["LABEL_STUDIO_PORT"]), env["LABEL_STUDIO_USERNAME"],
-                 env["LABEL_STUDIO_PASSWORD"], env["LABEL_STUDIO_API_KEY"])
+    info = start(
+        data_dir,
+        int(env["LABEL_STUDIO_PORT"]),
+        env["LABEL_STUDIO_USERNAME"],
+        env["LABEL_STUDIO_PASSWORD"],
+        env["LABEL_STUDIO_API_KEY"],
+    )
     state = "already running" if info.already_running else "started"
     click.echo(f"Label Studio {state} (pid {info.pid}) at {info.url}")
-    click.echo(f"  log in with e-mail {env['LABEL_STUDIO_USERNAME']} and the password in .env "
-               "(LABEL_STUDIO_PASSWORD); `make login` prints it")
+    click.echo(
+        f"  log in with e-mail {env['LABEL_STUDIO_USERNAME']} and the password in .env "
+        "(LABEL_STUDIO_PASSWORD); `make login` prints it"
+    )
 
 
 @label_studio.command("stop")
@@ -211,12 +242,17 @@ def ls_login() -> None:
 
 # -- validate / export --------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=PathArg)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings (whitespace, overlap, ...) as errors.")
-@click.option("--engine", type=click.Choice(["rs", "python"]), default=None,
-              help="JSON Schema engine (default: jsonschema-rs when installed).")
+@click.option(
+    "--engine",
+    type=click.Choice(["rs", "python"]),
+    default=None,
+    help="JSON Schema engine (default: jsonschema-rs when installed).",
+)
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, engine: str | None) -> None:
     """Validate a Label Studio export, a JSONL of tasks or the annotations/ folder.
@@ -231,10 +267,12 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool
     else:
         for p in report.errors + report.warnings:
             click.echo(f"{p.file}: {p.severity} [{p.code}] {p.task} {p.path}: {p.message}")
-        click.echo(f"{'valid' if report.valid else 'INVALID'}: {report.checked} record(s) checked, "
-                   f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); {report.annotations} "
-                   f"annotation(s) ({report.cancelled} cancelled), {report.unannotated} record(s) without a live "
-                   f"annotation, {report.entities} entities, {report.relations} relations")
+        click.echo(
+            f"{'valid' if report.valid else 'INVALID'}: {report.checked} record(s) checked, "
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); {report.annotations} "
+            f"annotation(s) ({report.cancelled} cancelled), {report.unannotated} record(s) without a live "
+            f"annotation, {report.entities} entities, {report.relations} relations"
+        )
     sys.exit(0 if report.valid else 1)
 
 

@@ -51,7 +51,9 @@ def task_to_document(
     data = task["data"]
     name = task_name(task)
     meta = {k: data.get(k) for k in ("source", "date", "title")}
-    doc = Document(doc_id=str(data.get("doc_id") or f"task-{task.get('id')}"), text=data["text"], meta=meta, where=where)
+    doc = Document(
+        doc_id=str(data.get("doc_id") or f"task-{task.get('id')}"), text=data["text"], meta=meta, where=where
+    )
     problems: list[Problem] = []
     for ai, ann in enumerate(task.get("annotations") or []):
         apath = f"$.annotations[{ai}]"
@@ -70,17 +72,30 @@ def task_to_document(
             rtype = res.get("type")
             if rtype == "labels":
                 if res.get("from_name") != LABELS_CONTROL or res.get("to_name") != TEXT_OBJECT:
-                    problems.append(Problem(
-                        "label-config", name, rpath,
-                        f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling "
-                        f"config has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with "
-                        "`toolkit push` and relabel this region", where))
+                    problems.append(
+                        Problem(
+                            "label-config",
+                            name,
+                            rpath,
+                            f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling "
+                            f"config has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with "
+                            "`toolkit push` and relabel this region",
+                            where,
+                        )
+                    )
                     continue
                 value = res["value"]
                 labels = value.get("labels") or [None]
-                out.entities.append(Entity(
-                    id=str(res["id"]), start=value["start"], end=value["end"], label=labels[0],
-                    text=value.get("text"), path=f"{rpath}.value"))
+                out.entities.append(
+                    Entity(
+                        id=str(res["id"]),
+                        start=value["start"],
+                        end=value["end"],
+                        label=labels[0],
+                        text=value.get("text"),
+                        path=f"{rpath}.value",
+                    )
+                )
             elif rtype == "relation":
                 labels = res.get("labels") or [None]
                 direction = res.get("direction", "right")
@@ -88,13 +103,26 @@ def task_to_document(
                 if direction == "left":
                     head, tail = tail, head
                 for li, label in enumerate(labels):
-                    out.relations.append(Relation(head=head, tail=tail, label=label, symmetric=direction == "bi",
-                                                  path=f"{rpath}.labels[{li}]" if label else rpath))
+                    out.relations.append(
+                        Relation(
+                            head=head,
+                            tail=tail,
+                            label=label,
+                            symmetric=direction == "bi",
+                            path=f"{rpath}.labels[{li}]" if label else rpath,
+                        )
+                    )
             else:
-                problems.append(Problem(
-                    "label-config", name, f"{rpath}.type",
-                    f"result type {rtype!r} comes from a control that the generated labeling config does not have "
-                    "(only 'labels' and 'relation'); re-push the project with `toolkit push`", where))
+                problems.append(
+                    Problem(
+                        "label-config",
+                        name,
+                        f"{rpath}.type",
+                        f"result type {rtype!r} comes from a control that the generated labeling config does not have "
+                        "(only 'labels' and 'relation'); re-push the project with `toolkit push`",
+                        where,
+                    )
+                )
         doc.annotations.append(out)
     return doc, problems
 
@@ -103,20 +131,26 @@ def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:
     doc = Document(doc_id=obj["doc_id"], text=obj["text"], meta=dict(obj.get("meta") or {}), where=where)
     for ai, ann in enumerate(obj.get("annotations") or []):
         apath = f"$.annotations[{ai}]"
-        doc.annotations.append(Annotation(
-            id=str(ann.get("id", ai)),
-            annotator=ann["annotator"],
-            ground_truth=bool(ann.get("ground_truth")),
-            was_cancelled=bool(ann.get("was_cancelled")),
-            created_at=ann.get("created_at"),
-            updated_at=ann.get("updated_at"),
-            label_studio=ann.get("label_studio"),
-            path=apath,
-            entities=[Entity(e["id"], e["start"], e["end"], e["label"], e["text"], f"{apath}.entities[{i}]")
-                      for i, e in enumerate(ann["entities"])],
-            relations=[Relation(r["head"], r["tail"], r["label"], bool(r.get("symmetric")), f"{apath}.relations[{i}]")
-                       for i, r in enumerate(ann["relations"])],
-        ))
+        doc.annotations.append(
+            Annotation(
+                id=str(ann.get("id", ai)),
+                annotator=ann["annotator"],
+                ground_truth=bool(ann.get("ground_truth")),
+                was_cancelled=bool(ann.get("was_cancelled")),
+                created_at=ann.get("created_at"),
+                updated_at=ann.get("updated_at"),
+                label_studio=ann.get("label_studio"),
+                path=apath,
+                entities=[
+                    Entity(e["id"], e["start"], e["end"], e["label"], e["text"], f"{apath}.entities[{i}]")
+                    for i, e in enumerate(ann["entities"])
+                ],
+                relations=[
+                    Relation(r["head"], r["tail"], r["label"], bool(r.get("symmetric")), f"{apath}.relations[{i}]")
+                    for i, r in enumerate(ann["relations"])
+                ],
+            )
+        )
     return doc
 
 
@@ -124,13 +158,24 @@ def annotation_to_result(ann: Annotation) -> list[dict[str, Any]]:
     """The Label Studio `result` list for one canonical annotation (for pushing annotations back)."""
     result: list[dict[str, Any]] = []
     for e in ann.entities:
-        result.append({
-            "id": e.id, "from_name": LABELS_CONTROL, "to_name": TEXT_OBJECT, "type": "labels", "origin": "manual",
-            "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},
-        })
+        result.append(
+            {
+                "id": e.id,
+                "from_name": LABELS_CONTROL,
+                "to_name": TEXT_OBJECT,
+                "type": "labels",
+                "origin": "manual",
+                "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},
+            }
+        )
     for r in ann.relations:
-        result.append({
-            "from_id": r.head, "to_id": r.tail, "type": "relation",
-            "direction": "bi" if r.symmetric else "right", "labels": [r.label] if r.label else [],
-        })
+        result.append(
+            {
+                "from_id": r.head,
+                "to_id": r.tail,
+                "type": "relation",
+                "direction": "bi" if r.symmetric else "right",
+                "labels": [r.label] if r.label else [],
+            }
+        )
     return result

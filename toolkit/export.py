@@ -20,30 +20,40 @@ from .models import Annotation, Document
 from .validate import load_documents
 
 CONFIG = "documents"
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9, "use_dictionary": True,
-                                   "write_statistics": True}
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "use_dictionary": True,
+    "write_statistics": True,
+}
 
 
 def document_features(labels: LabelSchema) -> Features:
     """Declared, never inferred: label names come from the label schema as ClassLabel names."""
-    return Features({
-        "id": Value("string"),
-        "text": Value("string"),
-        "source": Value("string"),
-        "date": Value("string"),
-        "entities": List({
+    return Features(
+        {
             "id": Value("string"),
-            "start": Value("int32"),
-            "end": Value("int32"),
-            "label": ClassLabel(names=labels.entity_names),
             "text": Value("string"),
-        }),
-        "relations": List({
-            "head": Value("int32"),
-            "tail": Value("int32"),
-            "label": ClassLabel(names=labels.relation_names),
-        }),
-    })
+            "source": Value("string"),
+            "date": Value("string"),
+            "entities": List(
+                {
+                    "id": Value("string"),
+                    "start": Value("int32"),
+                    "end": Value("int32"),
+                    "label": ClassLabel(names=labels.entity_names),
+                    "text": Value("string"),
+                }
+            ),
+            "relations": List(
+                {
+                    "head": Value("int32"),
+                    "tail": Value("int32"),
+                    "label": ClassLabel(names=labels.relation_names),
+                }
+            ),
+        }
+    )
 
 
 def select_gold(doc: Document) -> Annotation | None:
@@ -73,8 +83,9 @@ def document_row(doc: Document, ann: Annotation, labels: LabelSchema) -> dict[st
         "text": doc.text,
         "source": doc.meta.get("source"),
         "date": doc.meta.get("date"),
-        "entities": [{"id": e.id, "start": e.start, "end": e.end, "label": ent_ids[e.label or ""], "text": e.text}
-                     for e in ents],
+        "entities": [
+            {"id": e.id, "start": e.start, "end": e.end, "label": ent_ids[e.label or ""], "text": e.text} for e in ents
+        ],
         "relations": rels,
     }
 
@@ -96,8 +107,10 @@ def export(paths: list[Path], out_dir: Path, labels: LabelSchema) -> ExportResul
     docs, report = load_documents(paths, labels)
     if report.errors:
         first = "\n".join(f"  {p.file} {p.path}: [{p.code}] {p.message}" for p in report.errors[:10])
-        raise ToolkitError(f"refusing to export: {len(report.errors)} validation error(s); run `toolkit validate` "
-                           f"for the full list. First ones:\n{first}")
+        raise ToolkitError(
+            f"refusing to export: {len(report.errors)} validation error(s); run `toolkit validate` "
+            f"for the full list. First ones:\n{first}"
+        )
     result = ExportResult(out_dir)
     rows = []
     for doc in sorted(docs, key=lambda d: d.doc_id):
@@ -127,10 +140,20 @@ def export(paths: list[Path], out_dir: Path, labels: LabelSchema) -> ExportResul
         "task_ids": ["named-entity-recognition"],
         "tags": ["relation-extraction", "news", "label-studio"],
         "size_categories": [_size_category(result.documents)],
-        "configs": [{"config_name": CONFIG, "default": True,
-                     "data_files": [{"split": "train", "path": f"{CONFIG}/train-*.parquet"}]}],
-        "dataset_info": [{"config_name": CONFIG, "features": features._to_yaml_list(),
-                          "splits": [{"name": "train", "num_bytes": table.nbytes, "num_examples": result.documents}]}],
+        "configs": [
+            {
+                "config_name": CONFIG,
+                "default": True,
+                "data_files": [{"split": "train", "path": f"{CONFIG}/train-*.parquet"}],
+            }
+        ],
+        "dataset_info": [
+            {
+                "config_name": CONFIG,
+                "features": features._to_yaml_list(),
+                "splits": [{"name": "train", "num_bytes": table.nbytes, "num_examples": result.documents}],
+            }
+        ],
     }
     yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
     card = render_card(labels, rows, result)
@@ -144,5 +167,3 @@ def _size_category(n: int) -> str:
         if n < limit:
             return name
     return "100K<n<1M"
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -30,10 +31,8 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -110,8 +109,10 @@ def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
         elif not first:
             raise InputError(f"{path}: empty file; expected a JSON array of tasks or JSONL")
         else:
-            raise InputError(f"{path}:1:1: not JSON: expected '[' (Label Studio export) or '{{' (JSONL), "
-                             f"found {first!r}")
+            raise InputError(
+                f"{path}:1:1: wrong top-level value: expected a JSON array of tasks ('[', a Label "
+                f"Studio export) or JSON objects one per line ('{{', JSONL), found {first.decode('latin-1')!r}"
+            )
 
 
 def _iter_lines(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
@@ -188,8 +189,8 @@ def _iter_array(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
                 except json.JSONDecodeError as exc:
                     if more():
                         continue
-                    raise fail(exc.msg if pos < len(buf) else "unexpected end of file (truncated export?)",
-                               exc.pos) from exc
+                    truncated = exc.pos >= len(buf.rstrip())
+                    raise fail("unexpected end of file (truncated export?)" if truncated else exc.msg, exc.pos) from exc
             yield f"{path}[{index}]", obj
             index += 1
             pos = end
@@ -218,8 +219,10 @@ def _utf8_chunks(path: Path, fh: IO[bytes]) -> Iterator[str]:
             pending = b""
         except UnicodeDecodeError as exc:
             if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-                text, pending = data[:exc.start].decode("utf-8"), data[exc.start:]
+                text, pending = data[: exc.start].decode("utf-8"), data[exc.start :]
             else:
-                raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {offset + exc.start - len(pending)})") from exc
+                raise InputError(
+                    f"{path}: not UTF-8 text ({exc.reason} at byte {offset + exc.start - len(pending)})"
+                ) from exc
         offset += len(block)
         yield text

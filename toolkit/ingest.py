@@ -50,7 +50,7 @@ def parse_article_text(text: str, stem: str | None, path: str | None = None) -> 
     match = DATELINE.match(text)
     if match:
         date, source = match.group("date"), match.group("source").strip()
-        text = text[match.end():]
+        text = text[match.end() :]
     doc_id = safe_id(stem) if stem else ""
     return Article(id=doc_id or content_id(text), text=text, source=source, date=date, path=path)
 
@@ -64,8 +64,9 @@ def _decode(path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start}; "
-                         "re-save the file as UTF-8") from exc
+        raise ValueError(
+            f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start}; re-save the file as UTF-8"
+        ) from exc
     return text.removeprefix("\ufeff")
 
 
@@ -86,19 +87,24 @@ def _read_jsonl(path: Path, result: IngestResult) -> None:
         raw_id = obj.get("id")
         doc_id = safe_id(str(raw_id)) if raw_id is not None else ""
         date, source = obj.get("date"), obj.get("source")
-        result.articles.append(Article(
-            id=doc_id or content_id(obj["text"]), text=obj["text"],
-            source=str(source) if source is not None else None,
-            date=str(date) if date is not None else None,
-            title=str(obj["title"]) if obj.get("title") is not None else None,
-            path=where,
-        ))
+        result.articles.append(
+            Article(
+                id=doc_id or content_id(obj["text"]),
+                text=obj["text"],
+                source=str(source) if source is not None else None,
+                date=str(date) if date is not None else None,
+                title=str(obj["title"]) if obj.get("title") is not None else None,
+                path=where,
+            )
+        )
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:
     for p in paths:
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES)
+            yield from sorted(
+                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
+            )
         else:
             yield p
 
@@ -120,8 +126,12 @@ def ingest(paths: Iterable[Path]) -> IngestResult:
     unique: list[Article] = []
     for art in result.articles:
         if art.id in seen:
-            result.skipped.append(Skipped(art.path or art.id, f"duplicate id {art.id!r} (first seen in {seen[art.id]}); "
-                                          "rename the file or set a distinct \"id\""))
+            result.skipped.append(
+                Skipped(
+                    art.path or art.id,
+                    f'duplicate id {art.id!r} (first seen in {seen[art.id]}); rename the file or set a distinct "id"',
+                )
+            )
             continue
         seen[art.id] = art.path or art.id
         unique.append(art)

@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 
+jsonschema_rs: Any
 try:  # pragma: no cover - exercised by whichever engine is installed
     import jsonschema_rs
 except ImportError:  # pragma: no cover

@@ -138,9 +138,8 @@ class LabelSchema:
         out += ["", "## Relations", "", "| relation | head → tail | definition | example |", "|---|---|---|---|"]
         for r in self.relations:
             arrow = " ↔ " if r["symmetric"] else " → "
-            out.append(
-                f"| `{r['name']}` | {'/'.join(r['head'])}{arrow}{'/'.join(r['tail'])} | {r['description']} | {r['example']} |"
-            )
+            types = "/".join(r["head"]) + arrow + "/".join(r["tail"])
+            out.append(f"| `{r['name']}` | {types} | {r['description']} | {r['example']} |")
         return "\n".join(out) + "\n"
 
     def guidelines_html(self) -> str:
@@ -157,8 +156,10 @@ class LabelSchema:
                 f"<tr><td><b style='color:{esc(e['color'])}'>{esc(e['name'])}</b></td><td>{esc(e['hotkey'])}</td>"
                 f"<td>{esc(e['description'])}</td><td>{esc(e['example'])}</td></tr>"
             )
-        parts.append("</table><h3>Relations</h3><table><tr><th>relation</th><th>head → tail</th>"
-                     "<th>definition</th><th>example</th></tr>")
+        parts.append(
+            "</table><h3>Relations</h3><table><tr><th>relation</th><th>head → tail</th>"
+            "<th>definition</th><th>example</th></tr>"
+        )
         for r in self.relations:
             arrow = " ↔ " if r["symmetric"] else " → "
             parts.append(
@@ -216,5 +217,7 @@ def _cross_checks(data: dict[str, Any], path: Path) -> list[str]:
                     f"use some of {ents}"
                 )
         if rel["symmetric"] and set(rel["head"]) != set(rel["tail"]):
-            problems.append(f"{path}: relations/{i}: symmetric relation {rel['name']!r} needs the same head and tail types")
+            problems.append(
+                f"{path}: relations/{i}: symmetric relation {rel['name']!r} needs the same head and tail types"
+            )
     return problems

@@ -31,10 +31,13 @@ def _call(what: str, conn_url: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     except ApiError as exc:
         body = str(exc.body)[:500]
         hint = " (check LABEL_STUDIO_API_KEY)" if exc.status_code in (401, 403) else ""
-        raise LabelStudioError(f"Label Studio at {conn_url} refused to {what}: HTTP {exc.status_code}{hint}: {body}") from exc
+        raise LabelStudioError(
+            f"Label Studio at {conn_url} refused to {what}: HTTP {exc.status_code}{hint}: {body}"
+        ) from exc
     except (httpx.HTTPError, OSError) as exc:
-        raise LabelStudioError(f"cannot reach Label Studio at {conn_url} to {what}: {exc}; "
-                               "is it running (`make label-studio`)?") from exc
+        raise LabelStudioError(
+            f"cannot reach Label Studio at {conn_url} to {what}: {exc}; is it running (`make label-studio`)?"
+        ) from exc
 
 
 def find_project(ls: LabelStudio, url: str, title: str) -> Any | None:
@@ -50,21 +53,39 @@ def ensure_project(ls: LabelStudio, url: str, labels: LabelSchema, title: str) -
     description = f"{labels.title}. Label schema {labels.name} {labels.version}."
     project = find_project(ls, url, title)
     if project is None:
-        project = _call("create the project", url, ls.projects.create, title=title, label_config=config,
-                        expert_instruction=instructions, show_instruction=True, description=description,
-                        enable_empty_annotation=False)
+        project = _call(
+            "create the project",
+            url,
+            ls.projects.create,
+            title=title,
+            label_config=config,
+            expert_instruction=instructions,
+            show_instruction=True,
+            description=description,
+            enable_empty_annotation=False,
+        )
         return project, True
-    _call("update the project", url, ls.projects.update, project.id, label_config=config,
-          expert_instruction=instructions, show_instruction=True, description=description)
+    _call(
+        "update the project",
+        url,
+        ls.projects.update,
+        project.id,
+        label_config=config,
+        expert_instruction=instructions,
+        show_instruction=True,
+        description=description,
+    )
     return project, False
 
 
 def download_export(ls: LabelStudio, url: str, project_id: int, dest: Path) -> Path:
     """Stream the project's full JSON export to `dest` (one request, never held in memory)."""
+
     def run() -> None:
         with atomic_writer(dest) as fh:
             for chunk in ls.projects.exports.download_sync(project_id, export_type="JSON", download_all_tasks=True):
                 fh.write(chunk)
+
     _call("export the project", url, run)
     return dest
 
@@ -90,8 +111,14 @@ class PushResult:
     conflicts: list[str] = field(default_factory=list)
 
 
-def push(conn: Connection, labels: LabelSchema, tasks: list[dict[str, Any]], title: str = DEFAULT_TITLE,
-         workdir: Path = Path("build"), batch: int = BATCH) -> PushResult:
+def push(
+    conn: Connection,
+    labels: LabelSchema,
+    tasks: list[dict[str, Any]],
+    title: str = DEFAULT_TITLE,
+    workdir: Path = Path("build"),
+    batch: int = BATCH,
+) -> PushResult:
     """Create/update the project and import tasks in bulk; a doc_id already present is never duplicated.
 
     A task whose text changed is updated only while it has no annotations (offsets would break);
@@ -119,8 +146,10 @@ def push(conn: Connection, labels: LabelSchema, tasks: list[dict[str, Any]], tit
             continue
         if old["data"].get("text") != task["data"]["text"]:
             if old.get("annotations"):
-                result.conflicts.append(f"{doc_id}: text differs from task {old['id']}, which has annotations; "
-                                        "not updated (annotations would point at the wrong characters)")
+                result.conflicts.append(
+                    f"{doc_id}: text differs from task {old['id']}, which has annotations; "
+                    "not updated (annotations would point at the wrong characters)"
+                )
                 continue
             _call(f"update task {old['id']}", conn.url, ls.tasks.update, str(old["id"]), data=task["data"])
             result.updated += 1
@@ -128,7 +157,7 @@ def push(conn: Connection, labels: LabelSchema, tasks: list[dict[str, Any]], tit
             result.unchanged += 1
         result.annotations_imported += _add_missing_annotations(ls, conn.url, old, task.get("annotations", []))
     for i in range(0, len(new), batch):
-        chunk = new[i:i + batch]
+        chunk = new[i : i + batch]
         _call("import tasks", conn.url, ls.projects.import_tasks, id=project.id, request=chunk)
         result.created += len(chunk)
     return result
@@ -144,9 +173,13 @@ def _add_missing_annotations(ls: LabelStudio, url: str, old: dict[str, Any], wan
         probe, _ = task_to_document({"id": old["id"], "data": old["data"], "annotations": [ann]})
         if probe.annotations[0].content_key() in keys:
             continue
-        _call(f"add an annotation to task {old['id']}", url, ls.annotations.create, id=old["id"],
-              result=ann["result"], ground_truth=ann.get("ground_truth", False))
+        _call(
+            f"add an annotation to task {old['id']}",
+            url,
+            ls.annotations.create,
+            id=old["id"],
+            result=ann["result"],
+            ground_truth=ann.get("ground_truth", False),
+        )
         added += 1
     return added
-
-

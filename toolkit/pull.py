@@ -84,8 +84,9 @@ def read_document(path: Path) -> Document | None:
     try:
         return canonical_to_document(orjson.loads(path.read_bytes()), str(path))
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: cannot be merged, it is not a valid annotation file ({exc}); "
-                         "fix or move it, then pull again") from exc
+        raise InputError(
+            f"{path}: cannot be merged, it is not a valid annotation file ({exc}); fix or move it, then pull again"
+        ) from exc
 
 
 def write_documents(docs: list[Document], out_dir: Path, backup_dir: Path, result: PullResult) -> None:
@@ -110,13 +111,20 @@ def write_documents(docs: list[Document], out_dir: Path, backup_dir: Path, resul
         result.files_written += 1
 
 
-def pull(conn: Connection, out_dir: Path, title: str = DEFAULT_TITLE, workdir: Path = Path("build"),
-         backup_dir: Path | None = None) -> PullResult:
+def pull(
+    conn: Connection,
+    out_dir: Path,
+    title: str = DEFAULT_TITLE,
+    workdir: Path = Path("build"),
+    backup_dir: Path | None = None,
+) -> PullResult:
     ls = client(conn)
     project = find_project(ls, conn.url, title)
     if project is None:
-        raise InputError(f"no Label Studio project titled {title!r} at {conn.url}; run `toolkit push` first "
-                         "or pass --project with the right title")
+        raise InputError(
+            f"no Label Studio project titled {title!r} at {conn.url}; run `toolkit push` first "
+            "or pass --project with the right title"
+        )
     result = PullResult()
     export = download_export(ls, conn.url, project.id, workdir / "labelstudio-export.json")
     result.export_path = str(export)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,8 +50,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def start(data_dir: Path, port: int, email: str, password: str, token: str,
-          binary: Path | None = None, timeout: float = 300.0) -> ServerInfo:
+def start(
+    data_dir: Path, port: int, email: str, password: str, token: str, binary: Path | None = None, timeout: float = 300.0
+) -> ServerInfo:
     """Start Label Studio (or reuse the one recorded in `data_dir/server.pid`) and wait for /health."""
     binary = Path(os.environ.get("LABEL_STUDIO_BIN", "") or binary or DEFAULT_BIN)
     url = f"http://127.0.0.1:{port}"
@@ -63,26 +65,34 @@ def start(data_dir: Path, port: int, email: str, password: str, token: str,
             return ServerInfo(url, pid, email, already_running=True)
         pid_file.unlink()
     if healthy(url):
-        raise ConfigError(f"port {port} already answers at {url} but was not started here; "
-                          "stop that server or set LABEL_STUDIO_PORT to a free port")
+        raise ConfigError(
+            f"port {port} already answers at {url} but was not started here; "
+            "stop that server or set LABEL_STUDIO_PORT to a free port"
+        )
     if not binary.exists():
         raise ConfigError(f"{binary} not found; run `make label-studio` (installs Label Studio in .venv-ls)")
     env = dict(os.environ)
-    env.update({
-        "LATEST_VERSION_CHECK": "false",
-        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
-        "LABEL_STUDIO_USERNAME": email,
-        "LABEL_STUDIO_PASSWORD": password,
-        "LABEL_STUDIO_USER_TOKEN": token,
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-        "SENTRY_DSN": "",
-        "FRONTEND_SENTRY_DSN": "",
-    })
+    env.update(
+        {
+            "LATEST_VERSION_CHECK": "false",
+            "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+            "LABEL_STUDIO_USERNAME": email,
+            "LABEL_STUDIO_PASSWORD": password,
+            "LABEL_STUDIO_USER_TOKEN": token,
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
+        }
+    )
     log = (data_dir / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(binary), "start", "--internal-host", "127.0.0.1", "--port", str(port), "--no-browser"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     log.close()
     pid_file.write_text(f"{proc.pid}\n")
@@ -90,14 +100,17 @@ def start(data_dir: Path, port: int, email: str, password: str, token: str,
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pid_file.unlink(missing_ok=True)
-            raise LabelStudioError(f"Label Studio exited with code {proc.returncode} during start; "
-                                   f"last lines of {data_dir / 'server.log'}:\n{_tail(data_dir / 'server.log')}")
+            raise LabelStudioError(
+                f"Label Studio exited with code {proc.returncode} during start; "
+                f"last lines of {data_dir / 'server.log'}:\n{_tail(data_dir / 'server.log')}"
+            )
         if healthy(url):
             return ServerInfo(url, proc.pid, email)
         time.sleep(0.5)
     stop(data_dir)
-    raise LabelStudioError(f"Label Studio did not answer {url}/health within {timeout:.0f} s; "
-                           f"see {data_dir / 'server.log'}")
+    raise LabelStudioError(
+        f"Label Studio did not answer {url}/health within {timeout:.0f} s; see {data_dir / 'server.log'}"
+    )
 
 
 def stop(data_dir: Path, timeout: float = 20.0) -> bool:
@@ -123,10 +136,8 @@ def stop(data_dir: Path, timeout: float = 20.0) -> bool:
         if not _alive(pid):
             return True
         time.sleep(0.2)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return True
 
 

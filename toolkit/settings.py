@@ -51,8 +51,10 @@ def connection(env_file: Path = ENV_FILE) -> Connection:
     url = os.environ.get("LABEL_STUDIO_URL") or file_values.get("LABEL_STUDIO_URL")
     key = os.environ.get("LABEL_STUDIO_API_KEY") or file_values.get("LABEL_STUDIO_API_KEY")
     if not url or not key:
-        raise ConfigError("LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are not set; run `make label-studio` "
-                          "(writes them to .env) or export them in the environment")
+        raise ConfigError(
+            "LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are not set; run `make label-studio` "
+            "(writes them to .env) or export them in the environment"
+        )
     return Connection(url.rstrip("/"), key)
 
 

@@ -50,8 +50,13 @@ class Report:
         return {
             "valid": self.valid,
             "checked": self.checked,
-            "summary": {"annotations": self.annotations, "cancelled": self.cancelled,
-                        "unannotated": self.unannotated, "entities": self.entities, "relations": self.relations},
+            "summary": {
+                "annotations": self.annotations,
+                "cancelled": self.cancelled,
+                "unannotated": self.unannotated,
+                "entities": self.entities,
+                "relations": self.relations,
+            },
             "errors": [p.as_dict() for p in self.errors],
             "warnings": [p.as_dict() for p in self.warnings],
         }
@@ -73,15 +78,26 @@ class Checker:
         name = (str(record.get("doc_id")) if is_doc else task_name(record)) if isinstance(record, dict) else where
         validator = self.doc_validator if is_doc else self.task_validator
         if not isinstance(record, dict):
-            report.add(Problem("schema", name, "$", f"expected a task object, found {type(record).__name__}; "
-                               "a Label Studio export is a list of task objects", where), self.strict)
+            report.add(
+                Problem(
+                    "schema",
+                    name,
+                    "$",
+                    f"expected a task object, found {type(record).__name__}; "
+                    "a Label Studio export is a list of task objects",
+                    where,
+                ),
+                self.strict,
+            )
             return None
         if not validator.is_valid(record):
             for err in validator.iter_errors(record):
-                report.add(Problem("schema", name, err.path, _schema_hint(err.message, self.labels), where), self.strict)
+                report.add(
+                    Problem("schema", name, err.path, _schema_hint(err.message, self.labels), where), self.strict
+                )
             return None
         if is_doc:
-            doc, problems = canonical_to_document(record, where), []
+            doc, problems = canonical_to_document(record, where), list[Problem]()
         else:
             doc, problems = task_to_document(record, where)
         for p in problems:
@@ -100,8 +116,10 @@ class Checker:
 
 def _schema_hint(message: str, labels: LabelSchema) -> str:
     if "is not one of" in message:
-        return (f"{message}; labels come from {labels.path.name} (version {labels.version}): add the label there "
-                "and re-push the project, or relabel this item")
+        return (
+            f"{message}; labels come from {labels.path.name} (version {labels.version}): add the label there "
+            "and re-push the project, or relabel this item"
+        )
     return f"{message}; fix this field so it matches {TASK_SCHEMA} / {DOCUMENT_SCHEMA}"
 
 
@@ -109,8 +127,13 @@ def check_document(doc: Document, labels: LabelSchema, name: str | None = None) 
     name = name or doc.doc_id
     for ann in doc.annotations:
         if ann.was_cancelled:
-            yield Problem("cancelled", name, ann.path, "annotation was cancelled (skipped) in Label Studio; "
-                          "it is counted and never exported", doc.where)
+            yield Problem(
+                "cancelled",
+                name,
+                ann.path,
+                "annotation was cancelled (skipped) in Label Studio; it is counted and never exported",
+                doc.where,
+            )
             continue
         yield from _check_annotation(doc, ann, labels, name)
 
@@ -122,62 +145,116 @@ def _check_annotation(doc: Document, ann: Annotation, labels: LabelSchema, name:
     seen_spans: dict[tuple[int, int, str | None], str] = {}
     for e in ann.entities:
         if e.id in by_id:
-            yield Problem("duplicate-entity", name, e.path, f"region id {e.id!r} is used twice; give each region its own id", where)
+            yield Problem(
+                "duplicate-entity",
+                name,
+                e.path,
+                f"region id {e.id!r} is used twice; give each region its own id",
+                where,
+            )
         by_id[e.id] = e
         if e.start > e.end or e.end > n:
-            yield Problem("offset-range", name, e.path,
-                          f"span [{e.start}, {e.end}) is outside the text (length {n} code points) or reversed; "
-                          "re-select the span in Label Studio", where)
+            yield Problem(
+                "offset-range",
+                name,
+                e.path,
+                f"span [{e.start}, {e.end}) is outside the text (length {n} code points) or reversed; "
+                "re-select the span in Label Studio",
+                where,
+            )
             continue
         if e.start == e.end:
             yield Problem("zero-length", name, e.path, f"span at {e.start} is empty; delete the region", where)
         key = (e.start, e.end, e.label)
         if key in seen_spans:
-            yield Problem("duplicate-entity", name, e.path,
-                          f"span [{e.start}, {e.end}) {e.label} duplicates region {seen_spans[key]!r}; delete one", where)
+            yield Problem(
+                "duplicate-entity",
+                name,
+                e.path,
+                f"span [{e.start}, {e.end}) {e.label} duplicates region {seen_spans[key]!r}; delete one",
+                where,
+            )
         else:
             seen_spans[key] = e.id
-        piece = text[e.start:e.end]
+        piece = text[e.start : e.end]
         if e.text is not None and piece != e.text:
-            yield Problem("text-mismatch", name, e.path,
-                          f"span text {e.text!r} differs from the document text at [{e.start}, {e.end}) {piece!r}; "
-                          "the task text changed after annotation or the offsets are wrong: re-annotate the span", where)
+            yield Problem(
+                "text-mismatch",
+                name,
+                e.path,
+                f"span text {e.text!r} differs from the document text at [{e.start}, {e.end}) {piece!r}; "
+                "the task text changed after annotation or the offsets are wrong: re-annotate the span",
+                where,
+            )
         elif piece and (piece[0].isspace() or piece[-1].isspace()):
-            yield Problem("span-whitespace", name, e.path,
-                          f"span {piece!r} starts or ends with whitespace; shrink it to the word(s)", where)
+            yield Problem(
+                "span-whitespace",
+                name,
+                e.path,
+                f"span {piece!r} starts or ends with whitespace; shrink it to the word(s)",
+                where,
+            )
     yield from _overlaps(ann, name, where)
     seen_rel: set[tuple[str, str, str | None]] = set()
     for r in ann.relations:
         if r.label is None:
-            yield Problem("relation-label", name, r.path,
-                          f"relation {r.head} -> {r.tail} has no label; pick one of {labels.relation_names}", where)
+            yield Problem(
+                "relation-label",
+                name,
+                r.path,
+                f"relation {r.head} -> {r.tail} has no label; pick one of {labels.relation_names}",
+                where,
+            )
         if r.head == r.tail:
-            yield Problem("self-relation", name, r.path, f"relation {r.label} links region {r.head!r} to itself; "
-                          "delete it or link two different spans", where)
+            yield Problem(
+                "self-relation",
+                name,
+                r.path,
+                f"relation {r.label} links region {r.head!r} to itself; delete it or link two different spans",
+                where,
+            )
         missing = [x for x in (r.head, r.tail) if x not in by_id]
         if missing:
-            yield Problem("dangling-relation", name, r.path,
-                          f"relation {r.label} points at region(s) {missing} that are not entity spans of this "
-                          "annotation; delete the relation or restore the span", where)
+            yield Problem(
+                "dangling-relation",
+                name,
+                r.path,
+                f"relation {r.label} points at region(s) {missing} that are not entity spans of this "
+                "annotation; delete the relation or restore the span",
+                where,
+            )
         rt = labels.relation_types.get(r.label) if r.label else None
         if r.symmetric and rt and not rt.symmetric:
-            yield Problem("relation-direction", name, r.path,
-                          f"relation {r.label} is directed but marked bidirectional; set its direction from head to tail",
-                          where)
+            yield Problem(
+                "relation-direction",
+                name,
+                r.path,
+                f"relation {r.label} is directed but marked bidirectional; set its direction from head to tail",
+                where,
+            )
         if rt and not missing:
             hl, tl = by_id[r.head].label, by_id[r.tail].label
             if hl and tl and not rt.allows(hl, tl):
-                yield Problem("relation-type", name, r.path,
-                              f"{r.label} cannot link {hl} -> {tl}; it allows {'|'.join(rt.head)} -> "
-                              f"{'|'.join(rt.tail)}: fix the span labels, reverse the relation or pick another label",
-                              where)
-        key = (r.head, r.tail, r.label)
+                yield Problem(
+                    "relation-type",
+                    name,
+                    r.path,
+                    f"{r.label} cannot link {hl} -> {tl}; it allows {'|'.join(rt.head)} -> "
+                    f"{'|'.join(rt.tail)}: fix the span labels, reverse the relation or pick another label",
+                    where,
+                )
+        rkey = (r.head, r.tail, r.label)
         if rt and rt.symmetric and r.tail < r.head:
-            key = (r.tail, r.head, r.label)
-        if key in seen_rel:
-            yield Problem("duplicate-relation", name, r.path,
-                          f"relation {r.label} {r.head} -> {r.tail} appears twice; delete one", where)
-        seen_rel.add(key)
+            rkey = (r.tail, r.head, r.label)
+        if rkey in seen_rel:
+            yield Problem(
+                "duplicate-relation",
+                name,
+                r.path,
+                f"relation {r.label} {r.head} -> {r.tail} appears twice; delete one",
+                where,
+            )
+        seen_rel.add(rkey)
 
 
 def _overlaps(ann: Annotation, name: str, where: str) -> Iterator[Problem]:
@@ -187,9 +264,14 @@ def _overlaps(ann: Annotation, name: str, where: str) -> Iterator[Problem]:
         active = [a for a in active if a.end > e.start]
         for a in active:
             if a.label != e.label:
-                yield Problem("overlap", name, e.path,
-                              f"span [{e.start}, {e.end}) {e.label} overlaps [{a.start}, {a.end}) {a.label}; "
-                              "keep one label per piece of text unless nesting is intended", where)
+                yield Problem(
+                    "overlap",
+                    name,
+                    e.path,
+                    f"span [{e.start}, {e.end}) {e.label} overlaps [{a.start}, {a.end}) {a.label}; "
+                    "keep one label per piece of text unless nesting is intended",
+                    where,
+                )
         active.append(e)
 
 
@@ -201,8 +283,10 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[tuple[str, Any]]:
             for f in files:
                 yield from _single_or_many(f)
         elif not path.exists():
-            raise InputError(f"{path}: file not found; give a Label Studio export (.json), a JSONL of tasks "
-                             "or the annotations/ folder")
+            raise InputError(
+                f"{path}: file not found; give a Label Studio export (.json), a JSONL of tasks "
+                "or the annotations/ folder"
+            )
         else:
             yield from _single_or_many(path)
 
@@ -217,8 +301,9 @@ def _single_or_many(path: Path) -> Iterator[tuple[str, Any]]:
         yield from iter_json_records(path)
 
 
-def validate_paths(paths: Iterable[Path], labels: LabelSchema, engine: str | None = None,
-                   strict: bool = False) -> Report:
+def validate_paths(
+    paths: Iterable[Path], labels: LabelSchema, engine: str | None = None, strict: bool = False
+) -> Report:
     checker = Checker(labels, engine, strict)
     report = Report()
     for where, record in iter_inputs(paths):

@@ -1,0 +1,143 @@
+"""The label schema is the one source: config, JSON Schema enums and ClassLabel names follow it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit.cli import main
+from toolkit.errors import SchemaFileError
+from toolkit.export import document_features
+from toolkit.labels import LabelSchema
+
+REPO = Path(__file__).resolve().parent.parent
+
+REQUIRED_ENTITIES = ["PERSON", "ORG", "GPE", "LOC", "NORP", "ROLE", "DATE", "EVENT", "WEAPON"]
+REQUIRED_RELATIONS = {
+    "holds_role": ({"PERSON"}, {"ROLE"}, False),
+    "member_of": ({"PERSON", "ORG"}, {"ORG", "GPE"}, False),
+    "leader_of": ({"PERSON"}, {"ORG", "GPE"}, False),
+    "part_of": ({"ORG", "GPE", "LOC"}, {"ORG", "GPE", "LOC"}, False),
+    "located_in": ({"PERSON", "ORG", "LOC", "EVENT"}, {"GPE", "LOC"}, False),
+    "cooperates_with": ({"PERSON", "ORG", "GPE"}, {"PERSON", "ORG", "GPE"}, True),
+    "meets_with": ({"PERSON"}, {"PERSON"}, True),
+    "visits": ({"PERSON", "ORG"}, {"GPE", "LOC", "ORG"}, False),
+    "testifies_before": ({"PERSON"}, {"ORG"}, False),
+    "supplies": ({"ORG", "GPE"}, {"ORG", "GPE"}, False),
+    "accuses": ({"PERSON", "ORG", "GPE", "NORP"}, {"PERSON", "ORG", "GPE"}, False),
+    "in_conflict_with": ({"ORG", "GPE", "NORP"}, {"ORG", "GPE", "NORP"}, True),
+    "participates_in": ({"PERSON", "ORG", "GPE"}, {"EVENT"}, False),
+    "occurred_on": ({"EVENT"}, {"DATE"}, False),
+}
+
+
+def copy_schema(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "schemas", tmp_path / "schemas")
+    return tmp_path / "schemas" / "news.labels.json"
+
+
+def edit(path: Path, fn) -> None:
+    data = json.loads(path.read_text())
+    fn(data)
+    path.write_text(json.dumps(data))
+
+
+def test_required_label_set(labels: LabelSchema) -> None:
+    assert set(REQUIRED_ENTITIES) <= set(labels.entity_names)
+    for name, (head, tail, sym) in REQUIRED_RELATIONS.items():
+        rt = labels.relation_types[name]
+        assert (set(rt.head), set(rt.tail), rt.symmetric) == (head, tail, sym)
+
+
+def test_generated_config_has_contract_controls_and_every_label(labels: LabelSchema) -> None:
+    root = ET.fromstring(labels.label_config())
+    labels_el = root.find("Labels")
+    assert labels_el is not None and labels_el.get("name") == "label" and labels_el.get("toName") == "text"
+    text_el = root.find("Text")
+    assert text_el is not None and text_el.get("name") == "text" and text_el.get("value") == "$text"
+    assert text_el.get("granularity") == "word"
+    got = {el.get("value"): (el.get("background"), el.get("hotkey")) for el in labels_el.findall("Label")}
+    assert got == {e["name"]: (e["color"], e["hotkey"]) for e in labels.entities}
+    rels = root.find("Relations")
+    assert rels is not None
+    assert [el.get("value") for el in rels.findall("Relation")] == labels.relation_names
+
+
+def test_label_names_are_xml_escaped(tmp_path: Path) -> None:
+    path = copy_schema(tmp_path)
+    edit(path, lambda d: d["entities"][0].update(name='A&B<"x">'))
+    edit(
+        path,
+        lambda d: [
+            r.update(
+                head=[h if h != "PERSON" else 'A&B<"x">' for h in r["head"]],
+                tail=[t if t != "PERSON" else 'A&B<"x">' for t in r["tail"]],
+            )
+            for r in d["relations"]
+        ],
+    )
+    schema = LabelSchema.load(path)
+    root = ET.fromstring(schema.label_config())  # parses: the name was escaped
+    assert root.find("Labels").findall("Label")[0].get("value") == 'A&B<"x">'
+
+
+def test_renaming_a_label_changes_everything_generated(tmp_path: Path) -> None:
+    path = copy_schema(tmp_path)
+
+    def rename(d: dict) -> None:
+        d["entities"][0]["name"] = "PER"
+        for r in d["relations"]:
+            r["head"] = ["PER" if x == "PERSON" else x for x in r["head"]]
+            r["tail"] = ["PER" if x == "PERSON" else x for x in r["tail"]]
+
+    edit(path, rename)
+    schema = LabelSchema.load(path)
+    assert 'value="PER"' in schema.label_config() and 'value="PERSON"' not in schema.label_config()
+    enum = schema.json_schema("labelstudio-task.schema.json")["$defs"]["EntityLabel"]["enum"]
+    assert "PER" in enum and "PERSON" not in enum
+    names = document_features(schema)["entities"].feature["label"].names
+    assert names[0] == "PER"
+    assert "B-PER" in schema.ner_tags()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["entities"][1].update(hotkey="p"), "hotkey"),
+        (lambda d: d["relations"][0].update(head=["NOBODY"]), "NOBODY"),
+        (lambda d: d["entities"].append(dict(d["entities"][0])), "duplicate entity"),
+        (lambda d: d.update(colour="red"), "colour"),
+        (lambda d: d["entities"][0].update(color="red"), "color"),
+        (lambda d: d.update(version="1.0"), "version"),
+    ],
+)
+def test_bad_label_schema_is_refused_with_the_file_named(tmp_path: Path, mutate, message: str) -> None:
+    path = copy_schema(tmp_path)
+    edit(path, mutate)
+    with pytest.raises(SchemaFileError) as err:
+        LabelSchema.load(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_invalid_json_schema_file_is_reported_before_data(tmp_path: Path) -> None:
+    path = copy_schema(tmp_path)
+    (path.parent / "labelstudio-task.schema.json").write_text('{"type": 12}')
+    result = CliRunner().invoke(
+        main, ["--labels", str(path), "validate", str(REPO / "tests/data/valid/directions.json")]
+    )
+    assert result.exit_code == 2
+    assert "labelstudio-task.schema.json" in result.output and "not a valid JSON Schema" in result.output
+
+
+def test_cli_schema_commands() -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["schema", "check"]).exit_code == 0
+    config = runner.invoke(main, ["schema", "config"]).output
+    assert '<Relations name="relation"' in config
+    guide = runner.invoke(main, ["schema", "guidelines"]).output
+    assert "| `holds_role` |" in guide and "Lloyd Austin" in guide
