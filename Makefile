@@ -10,7 +10,7 @@ DATASET := dist/news-relations
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
-        validate dataset export demo test lint clean
+        validate dataset export demo test lint clean bench
 
 help:
 	@echo "make demo               fresh machine -> Label Studio running, seed article pushed, dataset built"
@@ -86,3 +86,6 @@ lint: venv
 
 clean:
 	rm -rf build dist
+
+bench: venv
+	$(VENV)/bin/python -m toolkit.bench --tasks $${BENCH_TASKS:-20000}

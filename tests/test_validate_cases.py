@@ -115,3 +115,46 @@ def test_missing_file_exits_2() -> None:
     result = CliRunner().invoke(main, ["validate", "no/such/export.json"])
     assert result.exit_code == 2
     assert "no/such/export.json" in result.output
+
+
+def _tasks_in(case: Path) -> list:
+    try:
+        data = json.loads(case.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return []
+    items = data if isinstance(data, list) else [data]
+    return [t for t in items if isinstance(t, dict) and "data" in t]
+
+
+@pytest.mark.parametrize("case", ALL, ids=lambda p: p.stem)
+def test_fast_path_never_hides_a_problem(case: Path, labels) -> None:
+    """Where the fast predicate says clean, the full checks must find nothing (and agree on counts)."""
+    from toolkit.convert import task_to_document
+    from toolkit.fastcheck import FastCheck
+    from toolkit.validate import Checker, Report, check_document
+
+    fast, full = FastCheck(labels), Checker(labels)
+    for task in _tasks_in(case):
+        if not full.task_validator.is_valid(task):
+            continue
+        verdict = fast.clean(task)
+        doc, problems = task_to_document(task)
+        problems += list(check_document(doc, labels))
+        if verdict is not None:
+            assert problems == []
+            live = [a for a in doc.annotations if not a.was_cancelled]
+            assert verdict == (sum(len(a.entities) for a in live), sum(len(a.relations) for a in live))
+        report = Report()
+        full.check_record(task, "x", report)
+        assert (verdict is not None) <= report.valid
+
+
+def test_fast_path_is_taken_for_clean_real_exports(labels) -> None:
+    from toolkit.fastcheck import FastCheck
+    from toolkit.synth import iter_synthetic
+
+    fast = FastCheck(labels)
+    for case in VALID:
+        for task in _tasks_in(case):
+            assert fast.clean(task) is not None, case
+    assert all(fast.clean(t) is not None for t in iter_synthetic(50, labels))

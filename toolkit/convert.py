@@ -6,15 +6,18 @@ where `direction: left` in Label Studio swaps head and tail and `bi` sets symmet
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
+from .jsonschemas import json_path
 from .labels import LABELS_CONTROL, TEXT_OBJECT
-from .models import Annotation, Document, Entity, Problem, Relation
+from .models import Annotation, Document, Entity, Loc, Problem, Relation
 
 PSEUDONYM_SALT = "news-relations/annotator:"
 
 
+@functools.lru_cache(maxsize=4096)
 def pseudonym(identity: str) -> str:
     """A stable, non-reversible-at-a-glance name for an annotator; e-mails never leave Label Studio."""
     digest = hashlib.sha256((PSEUDONYM_SALT + identity.strip().lower()).encode("utf-8")).hexdigest()
@@ -56,7 +59,7 @@ def task_to_document(
     )
     problems: list[Problem] = []
     for ai, ann in enumerate(task.get("annotations") or []):
-        apath = f"$.annotations[{ai}]"
+        apath: Loc = ("annotations", ai)
         out = Annotation(
             id=str(ann.get("unique_id") or ann.get("id") or ai),
             annotator=annotator_of(ann.get("completed_by"), emails),
@@ -67,8 +70,8 @@ def task_to_document(
             label_studio={"annotation_id": ann.get("id"), "task_id": task.get("id"), "unique_id": ann.get("unique_id")},
             path=apath,
         )
+        entities, relations = out.entities, out.relations
         for ri, res in enumerate(ann.get("result") or []):
-            rpath = f"{apath}.result[{ri}]"
             rtype = res.get("type")
             if rtype == "labels":
                 if res.get("from_name") != LABELS_CONTROL or res.get("to_name") != TEXT_OBJECT:
@@ -76,7 +79,7 @@ def task_to_document(
                         Problem(
                             "label-config",
                             name,
-                            rpath,
+                            json_path(("annotations", ai, "result", ri)),
                             f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling "
                             f"config has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with "
                             "`toolkit push` and relabel this region",
@@ -85,15 +88,16 @@ def task_to_document(
                     )
                     continue
                 value = res["value"]
-                labels = value.get("labels") or [None]
-                out.entities.append(
+                labels = value.get("labels") or (None,)
+                rid = res["id"]
+                entities.append(
                     Entity(
-                        id=str(res["id"]),
-                        start=value["start"],
-                        end=value["end"],
-                        label=labels[0],
-                        text=value.get("text"),
-                        path=f"{rpath}.value",
+                        rid if type(rid) is str else str(rid),
+                        value["start"],
+                        value["end"],
+                        labels[0],
+                        value.get("text"),
+                        ("annotations", ai, "result", ri, "value"),
                     )
                 )
             elif rtype == "relation":
@@ -103,21 +107,16 @@ def task_to_document(
                 if direction == "left":
                     head, tail = tail, head
                 for li, label in enumerate(labels):
-                    out.relations.append(
-                        Relation(
-                            head=head,
-                            tail=tail,
-                            label=label,
-                            symmetric=direction == "bi",
-                            path=f"{rpath}.labels[{li}]" if label else rpath,
-                        )
+                    loc: Loc = (
+                        ("annotations", ai, "result", ri, "labels", li) if label else ("annotations", ai, "result", ri)
                     )
+                    relations.append(Relation(head, tail, label, direction == "bi", loc))
             else:
                 problems.append(
                     Problem(
                         "label-config",
                         name,
-                        f"{rpath}.type",
+                        json_path(("annotations", ai, "result", ri, "type")),
                         f"result type {rtype!r} comes from a control that the generated labeling config does not have "
                         "(only 'labels' and 'relation'); re-push the project with `toolkit push`",
                         where,
@@ -130,7 +129,7 @@ def task_to_document(
 def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:
     doc = Document(doc_id=obj["doc_id"], text=obj["text"], meta=dict(obj.get("meta") or {}), where=where)
     for ai, ann in enumerate(obj.get("annotations") or []):
-        apath = f"$.annotations[{ai}]"
+        apath: Loc = ("annotations", ai)
         doc.annotations.append(
             Annotation(
                 id=str(ann.get("id", ai)),
@@ -142,11 +141,11 @@ def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:
                 label_studio=ann.get("label_studio"),
                 path=apath,
                 entities=[
-                    Entity(e["id"], e["start"], e["end"], e["label"], e["text"], f"{apath}.entities[{i}]")
+                    Entity(e["id"], e["start"], e["end"], e["label"], e["text"], (*apath, "entities", i))
                     for i, e in enumerate(ann["entities"])
                 ],
                 relations=[
-                    Relation(r["head"], r["tail"], r["label"], bool(r.get("symmetric")), f"{apath}.relations[{i}]")
+                    Relation(r["head"], r["tail"], r["label"], bool(r.get("symmetric")), (*apath, "relations", i))
                     for i, r in enumerate(ann["relations"])
                 ],
             )

@@ -15,8 +15,7 @@ from typing import IO, Any
 import orjson
 
 from .errors import InputError
-
-CHUNK = 1 << 20
+from .jsonstream import ArrayStream
 
 
 @contextmanager
@@ -127,102 +126,11 @@ def _iter_lines(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
 
 
 def _iter_array(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
-    decoder = json.JSONDecoder()
-    buf = ""
-    consumed_lines = 0  # newlines in text already dropped from buf, for error positions
-    pos = 0
-    eof = False
-    index = 0
-    started = False
-    reader = _utf8_chunks(path, fh)
-
-    def more() -> bool:
-        nonlocal buf, pos, consumed_lines, eof
-        if eof:
-            return False
-        chunk = next(reader, None)
-        if chunk is None:
-            eof = True
-            return False
-        consumed_lines += buf.count("\n", 0, pos)
-        buf = buf[pos:] + chunk
-        pos = 0
-        return True
-
-    def fail(msg: str, at: int) -> InputError:
-        line, col = _error_position(buf, at)
-        return InputError(f"{path}:{consumed_lines + line}:{col}: not valid JSON: {msg}")
-
     gc_was = gc.isenabled()
-    gc.disable()
+    gc.disable()  # records are acyclic; collection passes over big buffers dominate otherwise
     try:
-        while True:
-            while pos < len(buf) and buf[pos] in " \t\r\n":
-                pos += 1
-            if pos >= len(buf):
-                if more():
-                    continue
-                raise fail("unexpected end of file (truncated export?)", pos)
-            ch = buf[pos]
-            if not started:
-                started = True
-                pos += 1  # the '['
-                continue
-            if ch == "]":
-                pos += 1
-                break
-            if index > 0:
-                if ch != ",":
-                    raise fail(f"expected ',' or ']' after element {index - 1}, found {ch!r}", pos)
-                pos += 1
-                while True:
-                    while pos < len(buf) and buf[pos] in " \t\r\n":
-                        pos += 1
-                    if pos < len(buf) or not more():
-                        break
-            while True:
-                try:
-                    obj, end = decoder.raw_decode(buf, pos)
-                    if end == len(buf) and not eof and more():
-                        continue  # a number could continue in the next chunk
-                    break
-                except json.JSONDecodeError as exc:
-                    if more():
-                        continue
-                    truncated = exc.pos >= len(buf.rstrip())
-                    raise fail("unexpected end of file (truncated export?)" if truncated else exc.msg, exc.pos) from exc
+        for index, (_, obj) in enumerate(ArrayStream(str(path), fh)):
             yield f"{path}[{index}]", obj
-            index += 1
-            pos = end
-        rest = buf[pos:].strip() or ""
-        while not rest and more():
-            rest = buf[pos:].strip()
-        if rest:
-            raise fail("extra data after the closing ']'", pos + (len(buf[pos:]) - len(buf[pos:].lstrip())))
     finally:
         if gc_was:
             gc.enable()
-
-
-def _utf8_chunks(path: Path, fh: IO[bytes]) -> Iterator[str]:
-    pending = b""
-    offset = 0
-    while True:
-        block = fh.read(CHUNK)
-        if not block:
-            if pending:
-                raise InputError(f"{path}: not UTF-8: truncated multi-byte character at byte {offset}")
-            return
-        data = pending + block
-        try:
-            text = data.decode("utf-8")
-            pending = b""
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-                text, pending = data[: exc.start].decode("utf-8"), data[exc.start :]
-            else:
-                raise InputError(
-                    f"{path}: not UTF-8 text ({exc.reason} at byte {offset + exc.start - len(pending)})"
-                ) from exc
-        offset += len(block)
-        yield text

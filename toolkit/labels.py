@@ -97,6 +97,17 @@ class LabelSchema:
         canonical = json.dumps(self.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def allowed_triples(self) -> frozenset[tuple[str, str, str]]:
+        """(relation, head type, tail type) that the schema allows, both ways for symmetric relations."""
+        return frozenset(
+            (name, h, t)
+            for name, rt in self.relation_types.items()
+            for h in self.entity_names
+            for t in self.entity_names
+            if rt.allows(h, t)
+        )
+
     def is_symmetric(self, relation: str) -> bool:
         rt = self.relation_types.get(relation)
         return bool(rt and rt.symmetric)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+Loc = tuple[str | int, ...]  # JSON path parts, formatted only when a problem is reported
+
 
 @dataclass(slots=True)
 class Article:
@@ -30,7 +32,7 @@ class Entity:
     end: int
     label: str | None
     text: str | None
-    path: str = ""
+    path: Loc = ()
 
     def record(self) -> dict[str, Any]:
         return {"id": self.id, "start": self.start, "end": self.end, "label": self.label, "text": self.text}
@@ -42,7 +44,7 @@ class Relation:
     tail: str
     label: str | None
     symmetric: bool = False
-    path: str = ""
+    path: Loc = ()
 
     def record(self) -> dict[str, Any]:
         return {"head": self.head, "tail": self.tail, "label": self.label, "symmetric": self.symmetric}
@@ -59,7 +61,7 @@ class Annotation:
     created_at: str | None = None
     updated_at: str | None = None
     label_studio: dict[str, Any] | None = None
-    path: str = ""
+    path: Loc = ()
 
     def content_key(self) -> tuple[Any, ...]:
         """Identity of what was annotated, independent of who, when and which server."""
