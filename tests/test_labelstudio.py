@@ -232,3 +232,34 @@ def test_label_studio_start_writes_private_env_and_stop_stops(workdir: Path, mon
         stopped = runner.invoke(main, ["label-studio", "stop"])
     assert "stopped" in stopped.output
     assert not healthy(f"http://127.0.0.1:{port}")
+
+
+def test_pull_repairs_utf16_offsets(
+    ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spans stored in UTF-16 units (as older Label Studio versions did) are found and converted."""
+    push(ls_conn, labels, [seed_task("u16")], project_title)
+    (task,) = project_tasks(ls_conn, project_title)
+    cp = TEXT.index("Russia")
+    u16 = len(TEXT[:cp].encode("utf-16-le")) // 2
+    assert u16 == cp + 1  # one emoji before it: two UTF-16 units, one code point
+    bad = {
+        "id": "g1",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": u16, "end": u16 + 6, "text": "Russia", "labels": ["GPE"]},
+    }
+    client(ls_conn).annotations.create(id=task.id, result=[bad, region("p1", TEXT, "Lloyd Austin", "PERSON")])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
+    runner = CliRunner()
+    assert runner.invoke(main, ["pull", "--project", project_title, "-o", "plain"]).exit_code == 0
+    res = runner.invoke(main, ["validate", "plain"])
+    assert res.exit_code == 1 and "[utf16-offsets]" in res.output
+    res = runner.invoke(main, ["pull", "--project", project_title, "-o", "fixed", "--repair-offsets"])
+    assert res.exit_code == 0 and "repaired UTF-16 offsets of 1 span(s)" in res.output
+    assert runner.invoke(main, ["validate", "fixed"]).exit_code == 0
+    ents = json.loads((tmp_path / "fixed" / "u16.json").read_text())["annotations"][0]["entities"]
+    assert {(e["start"], e["text"]) for e in ents} >= {(cp, "Russia")}

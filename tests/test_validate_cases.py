@@ -36,6 +36,8 @@ def test_invalid_case(case: Path) -> None:
     for problem in report["errors"] + report["warnings"]:
         assert problem["task"] and problem["path"].startswith("$") and problem["message"]
         assert str(case) in problem["file"]
+    if "unannotated" in exp:
+        assert report["summary"]["unannotated"] == exp["unannotated"]
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.stem)
@@ -60,6 +62,13 @@ def test_every_required_code_has_a_case() -> None:
         "duplicate-entity",
         "duplicate-relation",
         "label-config",
+        "utf16-offsets",
+        "relation-label",
+        "relation-direction",
+        "span-whitespace",
+        "overlap",
+        "zero-length",
+        "cancelled",
     }
     assert required <= codes
 
@@ -158,3 +167,16 @@ def test_fast_path_is_taken_for_clean_real_exports(labels) -> None:
         for task in _tasks_in(case):
             assert fast.clean(task) is not None, case
     assert all(fast.clean(t) is not None for t in iter_synthetic(50, labels))
+
+
+def test_utf16_offsets_are_repaired_to_code_points(labels) -> None:
+    from toolkit.convert import repair_utf16_offsets, task_to_document
+    from toolkit.validate import check_document
+
+    (task,) = json.loads((DATA / "invalid" / "utf16-offsets.json").read_text())
+    doc, _ = task_to_document(task)
+    assert repair_utf16_offsets(doc) == 2
+    assert list(check_document(doc, labels)) == []
+    for e in doc.annotations[0].entities:
+        assert doc.text[e.start : e.end] == e.text
+    assert repair_utf16_offsets(doc) == 0  # idempotent

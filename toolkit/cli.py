@@ -174,12 +174,17 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
 @main.command()
 @click.option("-o", "--output", "out_dir", type=PathArg, default=Path("annotations"), show_default=True)
 @click.option("--project", "title", default="News relations", show_default=True)
-def pull(out_dir: Path, title: str) -> None:
+@click.option(
+    "--repair-offsets", is_flag=True, help="Convert spans stored in UTF-16 units (older Label Studio) to code points."
+)
+def pull(out_dir: Path, title: str, repair_offsets: bool) -> None:
     """Export the project and write one JSON file per annotated document (merged, never lost)."""
     from .pull import pull as run
     from .settings import connection
 
-    r = run(connection(), out_dir, title)
+    r = run(connection(), out_dir, title, repair_offsets=repair_offsets)
+    if repair_offsets:
+        click.echo(f"repaired UTF-16 offsets of {r.offsets_repaired} span(s)")
     click.echo(
         f"{r.tasks} task(s) exported ({r.skipped_unannotated} without annotations); "
         f"{r.files_written} file(s) written, {r.files_unchanged} unchanged in {out_dir}; annotations: "

@@ -178,3 +178,31 @@ def annotation_to_result(ann: Annotation) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def utf16_span(text: str, units: bytes, start: int, end: int) -> str | None:
+    """The text of [start, end) counted in UTF-16 code units, or None when it splits a surrogate pair."""
+    try:
+        return units[2 * start : 2 * end].decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
+def repair_utf16_offsets(doc: Document) -> int:
+    """Convert spans stored in UTF-16 units (older Label Studio) to code points; returns how many changed.
+
+    Only a span whose text matches the UTF-16 slice and not the code-point slice is changed.
+    """
+    units: bytes | None = None
+    changed = 0
+    for ann in doc.annotations:
+        for e in ann.entities:
+            if e.text is None or doc.text[e.start : e.end] == e.text:
+                continue
+            units = units if units is not None else doc.text.encode("utf-16-le")
+            if utf16_span(doc.text, units, e.start, e.end) != e.text:
+                continue
+            e.start = len(units[: 2 * e.start].decode("utf-16-le"))
+            e.end = e.start + len(e.text)
+            changed += 1
+    return changed

@@ -20,7 +20,7 @@ from .labels import LabelSchema
 from .validate import Checker, Report
 
 PARALLEL_MIN_BYTES = 8 << 20
-_TAIL_INDEX = re.compile(r"(\[|:)(\d+)$")
+_TAIL_INDEX = re.compile(r"(\[|:)(\d+)(\]?)$")  # path[index] for arrays, path:line for JSONL
 
 
 def _array_cuts(path: Path, jobs: int) -> tuple[list[int | None], Signature | None]:
@@ -95,7 +95,7 @@ def _worker(
 
 
 def _shift(where: str, base: int) -> str:
-    return _TAIL_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + base}", where)
+    return _TAIL_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + base}{m.group(3)}", where)
 
 
 def validate_file_parallel(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from .convert import canonical_to_document, task_to_document
+from .convert import canonical_to_document, repair_utf16_offsets, task_to_document
 from .errors import InputError
 from .fileio import atomic_write_bytes, dump_pretty
 from .labelstudio import DEFAULT_TITLE, client, download_export, find_project, iter_export, user_emails
@@ -34,6 +34,7 @@ class PullResult:
     annotations_kept_local: int = 0
     backups: list[str] = field(default_factory=list)
     export_path: str = ""
+    offsets_repaired: int = 0
 
 
 def merge(local: Document | None, pulled: Document) -> tuple[Document, int, int, int]:
@@ -117,6 +118,7 @@ def pull(
     title: str = DEFAULT_TITLE,
     workdir: Path = Path("build"),
     backup_dir: Path | None = None,
+    repair_offsets: bool = False,
 ) -> PullResult:
     ls = client(conn)
     project = find_project(ls, conn.url, title)
@@ -136,6 +138,8 @@ def pull(
             result.skipped_unannotated += 1
             continue
         doc, _ = task_to_document(task, f"task {task.get('id')}", emails)
+        if repair_offsets:
+            result.offsets_repaired += repair_utf16_offsets(doc)
         docs.append(doc)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_documents(docs, out_dir, backup_dir or workdir / "pull-backups", result)

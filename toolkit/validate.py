@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .convert import canonical_to_document, task_name, task_to_document
+from .convert import canonical_to_document, task_name, task_to_document, utf16_span
 from .errors import InputError
 from .fastcheck import FastCheck
 from .fileio import iter_json_records, load_json
@@ -217,12 +217,7 @@ def _check_annotation(doc: Document, ann: Annotation, labels: LabelSchema, name:
 
 def _mismatch(doc: Document, e: Any, piece: str, name: str) -> Problem:
     """A span whose text is not the code-point slice; tell UTF-16 offsets apart from changed text."""
-    units = doc.text.encode("utf-16-le")
-    try:
-        utf16_piece = units[2 * e.start : 2 * e.end].decode("utf-16-le")
-    except UnicodeDecodeError:
-        utf16_piece = None
-    if utf16_piece == e.text:
+    if utf16_span(doc.text, doc.text.encode("utf-16-le"), e.start, e.end) == e.text:
         return Problem(
             "utf16-offsets",
             name,
