@@ -89,3 +89,11 @@ clean:
 
 bench: venv
 	$(VENV)/bin/python -m toolkit.bench --tasks $${BENCH_TASKS:-20000}
+
+release: validate
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
+	$(TK) release --version $(VERSION) annotations -o $(DATASET)
+
+publish: venv
+	@test -n "$(REPO)" || { echo "usage: make publish REPO=ORG/NAME [DRY_RUN=1]"; exit 2; }
+	$(TK) publish $(DATASET) --repo-id $(REPO) $(if $(DRY_RUN),--dry-run,)

@@ -1,7 +1,14 @@
-"""Validated annotations -> a Hub-layout dataset folder (parquet + README card with declared features)."""
+"""Validated annotations -> a Hub-layout dataset folder: three configs, hash-based splits, a card.
+
+The folder is built in a temporary sibling and renamed into place, so a reader never sees half a
+release. Output is byte-reproducible: sorted rows, fixed parquet options, no clocks.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,16 +17,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from datasets import ClassLabel, Features, List, Value
 
 from .card import render_card
+from .configs import CONFIGS, DEFAULT_RATIOS, SPLITS, Rows, document_rows, features, split_of
 from .errors import ToolkitError
-from .fileio import atomic_write_bytes, atomic_writer
+from .fileio import atomic_write_bytes
 from .labels import LabelSchema
 from .models import Annotation, Document
 from .validate import load_documents
 
-CONFIG = "documents"
+DEFAULT_CONFIG = "documents"
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
     "compression_level": 9,
@@ -28,32 +35,8 @@ PARQUET_OPTIONS: dict[str, Any] = {
 }
 
 
-def document_features(labels: LabelSchema) -> Features:
-    """Declared, never inferred: label names come from the label schema as ClassLabel names."""
-    return Features(
-        {
-            "id": Value("string"),
-            "text": Value("string"),
-            "source": Value("string"),
-            "date": Value("string"),
-            "entities": List(
-                {
-                    "id": Value("string"),
-                    "start": Value("int32"),
-                    "end": Value("int32"),
-                    "label": ClassLabel(names=labels.entity_names),
-                    "text": Value("string"),
-                }
-            ),
-            "relations": List(
-                {
-                    "head": Value("int32"),
-                    "tail": Value("int32"),
-                    "label": ClassLabel(names=labels.relation_names),
-                }
-            ),
-        }
-    )
+def document_features(labels: LabelSchema) -> Any:
+    return features(DEFAULT_CONFIG, labels)
 
 
 def select_gold(doc: Document) -> Annotation | None:
@@ -69,27 +52,6 @@ def select_gold(doc: Document) -> Annotation | None:
     return max(pool, key=lambda a: (a.updated_at or "", a.id))
 
 
-def document_row(doc: Document, ann: Annotation, labels: LabelSchema) -> dict[str, Any]:
-    ents = sorted(ann.entities, key=lambda e: (e.start, e.end, e.label or ""))
-    index = {e.id: i for i, e in enumerate(ents)}
-    ent_ids = {name: i for i, name in enumerate(labels.entity_names)}
-    rel_ids = {name: i for i, name in enumerate(labels.relation_names)}
-    rels = sorted(
-        ({"head": index[r.head], "tail": index[r.tail], "label": rel_ids[r.label or ""]} for r in ann.relations),
-        key=lambda r: (r["head"], r["tail"], r["label"]),
-    )
-    return {
-        "id": doc.doc_id,
-        "text": doc.text,
-        "source": doc.meta.get("source"),
-        "date": doc.meta.get("date"),
-        "entities": [
-            {"id": e.id, "start": e.start, "end": e.end, "label": ent_ids[e.label or ""], "text": e.text} for e in ents
-        ],
-        "relations": rels,
-    }
-
-
 @dataclass
 class ExportResult:
     out_dir: Path
@@ -100,19 +62,48 @@ class ExportResult:
     multi_annotator: int = 0
     entity_counts: Counter[str] = field(default_factory=Counter)
     relation_counts: Counter[str] = field(default_factory=Counter)
-    files: list[str] = field(default_factory=list)
+    split_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # config -> split -> rows
+    split_bytes: dict[str, dict[str, int]] = field(default_factory=dict)  # config -> split -> arrow bytes
+    doc_splits: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    misaligned: list[tuple[str, int, int, str]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS
 
 
-def export(paths: list[Path], out_dir: Path, labels: LabelSchema) -> ExportResult:
+def load_valid_documents(paths: list[Path], labels: LabelSchema) -> list[Document]:
     docs, report = load_documents(paths, labels)
     if report.errors:
         first = "\n".join(f"  {p.file} {p.path}: [{p.code}] {p.message}" for p in report.errors[:10])
         raise ToolkitError(
-            f"refusing to export: {len(report.errors)} validation error(s); run `toolkit validate` "
+            f"refusing to build the dataset: {len(report.errors)} validation error(s); run `toolkit validate` "
             f"for the full list. First ones:\n{first}"
         )
-    result = ExportResult(out_dir)
-    rows = []
+    return docs
+
+
+def export(
+    paths: list[Path], out_dir: Path, labels: LabelSchema, ratios: tuple[float, float, float] = DEFAULT_RATIOS
+) -> ExportResult:
+    """An unversioned build (no changelog, nothing recorded); `release` makes versioned ones."""
+    return build_dataset(load_valid_documents(paths, labels), labels, out_dir, ratios=ratios)
+
+
+def build_dataset(
+    docs: list[Document],
+    labels: LabelSchema,
+    out_dir: Path,
+    *,
+    version: str | None = None,
+    changelog: str = "",
+    agreement: str = "",
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+) -> ExportResult:
+    from .manifest import document_fingerprint
+
+    result = ExportResult(out_dir, ratios=ratios)
+    per_split: dict[str, Rows] = {s: Rows() for s in SPLITS}
+    all_rows = Rows()
     for doc in sorted(docs, key=lambda d: d.doc_id):
         gold = select_gold(doc)
         if gold is None:
@@ -120,46 +111,122 @@ def export(paths: list[Path], out_dir: Path, labels: LabelSchema) -> ExportResul
             continue
         if len([a for a in doc.annotations if not a.was_cancelled]) > 1:
             result.multi_annotator += 1
-        rows.append(document_row(doc, gold, labels))
+        split = split_of(doc.doc_id, ratios)
+        result.doc_splits[doc.doc_id] = split
+        result.fingerprints[doc.doc_id] = document_fingerprint(doc, gold)
+        document_rows(doc, gold, labels, per_split[split])
         result.entity_counts.update(e.label for e in gold.entities if e.label)
         result.relation_counts.update(r.label for r in gold.relations if r.label)
-    result.documents = len(rows)
-    result.entities = sum(len(r["entities"]) for r in rows)
-    result.relations = sum(len(r["relations"]) for r in rows)
-    features = document_features(labels)
-    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
-    parquet = out_dir / CONFIG / "train-00000-of-00001.parquet"
-    with atomic_writer(parquet) as fh:
-        pq.write_table(table, fh, **PARQUET_OPTIONS)
+    for split in SPLITS:
+        part = per_split[split]
+        all_rows.documents += part.documents
+        all_rows.misaligned += part.misaligned
+    result.documents = len(all_rows.documents)
+    result.entities = sum(result.entity_counts.values())
+    result.relations = sum(result.relation_counts.values())
+    result.misaligned = sorted(all_rows.misaligned)
+    result.split_counts = {c: {s: len(getattr(per_split[s], c)) for s in SPLITS} for c in CONFIGS}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=_parent(out_dir)))
+    try:
+        for config in CONFIGS:
+            feats = features(config, labels)
+            for split in SPLITS:
+                rows = getattr(per_split[split], config)
+                if rows:  # an empty parquet file cannot be loaded: such a split is left out
+                    path = tmp / config / f"{split}-00000-of-00001.parquet"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    table = pa.Table.from_pylist(rows, schema=feats.arrow_schema)
+                    result.split_bytes.setdefault(config, {})[split] = table.nbytes
+                    pq.write_table(table, path, **PARQUET_OPTIONS)
+        front = _front_matter(labels, result)
+        card = render_card(
+            labels, all_rows.documents, result, version=version, changelog=changelog, agreement=agreement
+        )
+        (tmp / "README.md").write_bytes(f"---\n{front}---\n\n{card}".encode())
+        if changelog:
+            (tmp / "CHANGELOG.md").write_bytes(changelog.encode())
+        result.files = {
+            str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file()
+        }
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    from .fileio import dump_pretty
+
+    atomic_write_bytes(out_dir / "manifest.json", dump_pretty(manifest))
+
+
+def _parent(out_dir: Path) -> Path:
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return out_dir.parent
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _yaml_features(config: str, labels: LabelSchema) -> list[dict[str, Any]]:
+    """YAML features; sequences of scalars and ClassLabels are written as `sequence:` for datasets 3.x."""
+    items = features(config, labels)._to_yaml_list()
+    if config == "ner":
+        for item in items:
+            if "list" in item:
+                item["sequence"] = item.pop("list")
+    return items
+
+
+def _front_matter(labels: LabelSchema, result: ExportResult) -> str:
+    configs, infos = [], []
+    for config in CONFIGS:
+        splits = [s for s in SPLITS if result.split_counts[config][s]]
+        configs.append(
+            {
+                "config_name": config,
+                **({"default": True} if config == DEFAULT_CONFIG else {}),
+                "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in splits],
+            }
+        )
+        infos.append(
+            {
+                "config_name": config,
+                "features": _yaml_features(config, labels),
+                "splits": [
+                    {
+                        "name": s,
+                        "num_bytes": result.split_bytes[config][s],
+                        "num_examples": result.split_counts[config][s],
+                    }
+                    for s in splits
+                ],
+            }
+        )
     front = {
         "pretty_name": labels.title,
         "license": "other",
         "license_name": "annotations-cc-by-4.0-texts-publishers",
         "language": ["en"],
-        "task_categories": ["token-classification"],
+        "task_categories": ["token-classification", "text-classification"],
         "task_ids": ["named-entity-recognition"],
         "tags": ["relation-extraction", "news", "label-studio"],
         "size_categories": [_size_category(result.documents)],
-        "configs": [
-            {
-                "config_name": CONFIG,
-                "default": True,
-                "data_files": [{"split": "train", "path": f"{CONFIG}/train-*.parquet"}],
-            }
-        ],
-        "dataset_info": [
-            {
-                "config_name": CONFIG,
-                "features": features._to_yaml_list(),
-                "splits": [{"name": "train", "num_bytes": table.nbytes, "num_examples": result.documents}],
-            }
-        ],
+        "configs": configs,
+        "dataset_info": infos,
     }
-    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
-    card = render_card(labels, rows, result)
-    atomic_write_bytes(out_dir / "README.md", f"---\n{yaml_text}---\n\n{card}".encode())
-    result.files = [str(parquet.relative_to(out_dir)), "README.md"]
-    return result
+    return yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def _size_category(n: int) -> str:
