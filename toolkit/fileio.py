@@ -54,15 +54,6 @@ def write_jsonl(path: Path, records: Any) -> int:
     return n
 
 
-def _error_position(data: bytes | str, pos: int) -> tuple[int, int]:
-    if isinstance(data, bytes):
-        data = data[:pos].decode("utf-8", "replace")
-        pos = len(data)
-    line = data.count("\n", 0, pos) + 1
-    col = pos - (data.rfind("\n", 0, pos) + 1) + 1
-    return line, col
-
-
 def load_json(path: Path) -> Any:
     """Whole-file JSON with a file:line:column error (used for small files only)."""
     try:
