@@ -36,6 +36,13 @@ def corpus(tmp_path: Path) -> Path:
     return ann
 
 
+def release_1_0_0(corpus: Path, tmp_path: Path) -> Path:
+    dist = tmp_path / "dist"
+    res = invoke("release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(tmp_path / "r"))
+    assert res.exit_code == 0, res.output
+    return dist
+
+
 def add_documents(ann: Path) -> list[str]:
     """Documents from a real Label Studio export, converted to annotation files."""
     ids = []
@@ -108,13 +115,7 @@ def test_two_releases_changelog_refusals_and_rebuild(corpus: Path, tmp_path: Pat
 
 def test_all_configs_load_and_ner_matches_token_classification(corpus: Path, tmp_path: Path) -> None:
     add_documents(corpus)
-    dist = tmp_path / "dist"
-    assert (
-        invoke(
-            "release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(tmp_path / "r")
-        ).exit_code
-        == 0
-    )
+    dist = release_1_0_0(corpus, tmp_path)
     docs = load_dataset(str(dist), "documents")
     ner = load_dataset(str(dist), "ner")
     rels = load_dataset(str(dist), "relations")
@@ -225,13 +226,7 @@ class RecordingHub(HfApi):
 
 def test_publish_up_to_the_hub_boundary(corpus: Path, tmp_path: Path) -> None:
     """No Hub is reachable here: everything above the huggingface_hub network calls runs for real."""
-    dist = tmp_path / "dist"
-    assert (
-        invoke(
-            "release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(tmp_path / "r")
-        ).exit_code
-        == 0
-    )
+    dist = release_1_0_0(corpus, tmp_path)
     hub = RecordingHub()
     out = publish(plan(dist, "org/news-relations"), hub)
     assert out == {
@@ -257,13 +252,7 @@ def test_publish_up_to_the_hub_boundary(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_publish_refuses_existing_tag_and_tampered_folder(corpus: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    assert (
-        invoke(
-            "release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(tmp_path / "r")
-        ).exit_code
-        == 0
-    )
+    dist = release_1_0_0(corpus, tmp_path)
     hub = RecordingHub(tags=["v1.0.0"])
     with pytest.raises(ToolkitError, match=r"already has tag v1\.0\.0"):
         publish(plan(dist, "org/x"), hub)
@@ -278,13 +267,7 @@ def test_publish_refuses_existing_tag_and_tampered_folder(corpus: Path, tmp_path
 
 
 def test_publish_needs_a_token(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    dist = tmp_path / "dist"
-    assert (
-        invoke(
-            "release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(tmp_path / "r")
-        ).exit_code
-        == 0
-    )
+    dist = release_1_0_0(corpus, tmp_path)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     res = invoke("publish", str(dist), "--repo-id", "org/x")
     assert res.exit_code == 2 and "HF_TOKEN" in res.output
