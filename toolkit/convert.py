@@ -128,6 +128,7 @@ def task_to_document(
 
 def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:
     doc = Document(doc_id=obj["doc_id"], text=obj["text"], meta=dict(obj.get("meta") or {}), where=where)
+    doc.adjudicated = obj.get("adjudicated")
     for ai, ann in enumerate(obj.get("annotations") or []):
         apath: Loc = ("annotations", ai)
         doc.annotations.append(

@@ -40,11 +40,16 @@ def document_features(labels: LabelSchema) -> Any:
 
 
 def select_gold(doc: Document) -> Annotation | None:
-    """The annotation a dataset row is built from until `adjudicate` exists for the document.
+    """The annotation a dataset row is built from.
 
-    Ground truth wins; otherwise the only live annotation; otherwise the most recently updated.
-    Cancelled annotations are never exported.
+    The gold written by `toolkit adjudicate` wins; a document whose adjudication has unresolved
+    conflicts or is out of date is held back (None). Without one: ground truth, otherwise the only
+    live annotation, otherwise the most recently updated. Cancelled annotations are never exported.
     """
+    if doc.adjudicated is not None:
+        from .adjudicate import adjudicated_gold
+
+        return adjudicated_gold(doc)[0]
     live = [a for a in doc.annotations if not a.was_cancelled]
     if not live:
         return None
@@ -107,7 +112,7 @@ def build_dataset(
     for doc in sorted(docs, key=lambda d: d.doc_id):
         gold = select_gold(doc)
         if gold is None:
-            result.skipped.append(f"{doc.doc_id}: no annotation that was not cancelled")
+            result.skipped.append(f"{doc.doc_id}: {_held_back(doc)}")
             continue
         if len([a for a in doc.annotations if not a.was_cancelled]) > 1:
             result.multi_annotator += 1
@@ -227,6 +232,12 @@ def _front_matter(labels: LabelSchema, result: ExportResult) -> str:
         "dataset_info": infos,
     }
     return yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _held_back(doc: Document) -> str:
+    from .adjudicate import adjudicated_gold
+
+    return adjudicated_gold(doc)[1] if doc.adjudicated is not None else "no annotation that was not cancelled"
 
 
 def _size_category(n: int) -> str:

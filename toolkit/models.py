@@ -95,14 +95,18 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
     annotations: list[Annotation] = field(default_factory=list)
     where: str = ""  # file (and line/index) the document was read from, for messages
+    adjudicated: dict[str, Any] | None = None  # the gold written by `toolkit adjudicate`, kept as stored
 
     def record(self) -> dict[str, Any]:
-        return {
+        rec: dict[str, Any] = {
             "doc_id": self.doc_id,
             "text": self.text,
             "meta": self.meta,
             "annotations": [a.record() for a in self.annotations],
         }
+        if self.adjudicated is not None:
+            rec["adjudicated"] = self.adjudicated
+        return rec
 
 
 @dataclass(slots=True)
