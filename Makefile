@@ -19,6 +19,7 @@ help:
 	@echo "make label-studio-stop  stop it"
 	@echo "make pull dataset       annotations from Label Studio -> annotations/ -> $(DATASET)"
 	@echo "make lint               ruff + mypy"
+	@echo "make test-browser       the real-browser tests only (needs /usr/bin/chromium: apt-get install chromium)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -97,3 +98,22 @@ release: validate
 publish: venv
 	@test -n "$(REPO)" || { echo "usage: make publish REPO=ORG/NAME [DRY_RUN=1]"; exit 2; }
 	$(TK) publish $(DATASET) --repo-id $(REPO) $(if $(DRY_RUN),--dry-run,)
+
+.PHONY: agreement adjudicate
+agreement: venv
+	$(TK) agreement annotations
+
+adjudicate: venv
+	$(TK) adjudicate annotations
+
+# The real-browser test: Debian's Chromium (apt-get install chromium), driven by playwright.
+.PHONY: test-browser screenshot preannotate-eval
+test-browser: venv label-studio-install
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+# docs/labeling.png, taken by the browser test just before it submits.
+screenshot: venv label-studio-install
+	TOOLKIT_DOCS_SCREENSHOT=docs/labeling.png $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+preannotate-eval: venv
+	$(TK) preannotate-eval --annotations annotations

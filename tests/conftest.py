@@ -18,6 +18,8 @@ from toolkit.settings import Connection
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SEED_ID = "000_502a72c922326d2e"
+# Login of the admin the session server is started with (the browser test logs in through the form).
+ADMIN = ("test-admin@example.com", secrets.token_urlsafe(16))
 _skipped: list[str] = []
 
 
@@ -38,8 +40,7 @@ def ls_conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
     info = start(
         data,
         free_port(),
-        "test-admin@example.com",
-        secrets.token_urlsafe(16),
+        *ADMIN,
         token,
         binary=REPO / ".venv-ls" / "bin" / "label-studio",
     )
@@ -47,6 +48,17 @@ def ls_conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
         yield Connection(info.url, token)
     finally:
         stop(data)
+
+
+@pytest.fixture(scope="session")
+def ls_login(ls_conn: Connection) -> tuple[str, str]:
+    """(e-mail, password) for the login form: LABEL_STUDIO_USERNAME/PASSWORD with LABEL_STUDIO_URL."""
+    if os.environ.get("LABEL_STUDIO_URL") and os.environ.get("LABEL_STUDIO_API_KEY"):
+        user, password = os.environ.get("LABEL_STUDIO_USERNAME"), os.environ.get("LABEL_STUDIO_PASSWORD")
+        if not (user and password):
+            pytest.fail("LABEL_STUDIO_URL is set: also set LABEL_STUDIO_USERNAME and LABEL_STUDIO_PASSWORD to log in")
+        return user, password
+    return ADMIN
 
 
 @pytest.fixture

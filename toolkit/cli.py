@@ -112,14 +112,75 @@ def ingest(paths: tuple[Path, ...], output: Path) -> None:
 @main.command()
 @click.argument("articles", type=PathArg, default=Path("build/articles.jsonl"))
 @click.option("-o", "--output", type=PathArg, default=Path("build/tasks.jsonl"), show_default=True)
-def tasks(articles: Path, output: Path) -> None:
-    """Turn articles into Label Studio tasks (one per article)."""
+@click.option("--pre-annotate", is_flag=True, help="Attach predictions: gazetteer, patterns, model.")
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=PathArg,
+    default=Path("annotations"),
+    show_default=True,
+    help="Validated annotations the gazetteer is built from (with --pre-annotate).",
+)
+@click.option(
+    "--patterns",
+    "patterns_path",
+    type=PathArg,
+    default=None,
+    help="Patterns file (default: <schema>.patterns.json beside the label schema, when present).",
+)
+@click.option(
+    "--model",
+    "model_spec",
+    default=None,
+    help="module:function (text -> spans), spacy[:PIPELINE] or none (default: spaCy when installed).",
+)
+@click.pass_context
+def tasks(
+    ctx: click.Context,
+    articles: Path,
+    output: Path,
+    pre_annotate: bool,
+    annotations_dir: Path,
+    patterns_path: Path | None,
+    model_spec: str | None,
+) -> None:
+    """Turn articles into Label Studio tasks (one per article), optionally pre-annotated."""
     from .fileio import write_jsonl
     from .ingest import read_articles
     from .tasks import article_task
 
-    n = write_jsonl(output, (article_task(a) for a in read_articles(articles)))
+    records = [article_task(a) for a in read_articles(articles)]
+    if pre_annotate:
+        from .preannotate import build_preannotator
+        from .preannotate import pre_annotate as run
+
+        pre = build_preannotator(_labels(ctx), annotations_dir, patterns_path, model_spec)
+        for note in pre.notes:
+            click.echo(note, err=True)
+        click.echo(run(records, pre).summary(pre.model_version))
+    n = write_jsonl(output, records)
     click.echo(f"wrote {n} task(s) to {output}")
+
+
+@main.command("preannotate-eval")
+@click.option("--annotations", "annotations_dir", type=PathArg, default=Path("annotations"), show_default=True)
+@click.option("--doc", "doc_ids", multiple=True, help="Held-out document id (default: every annotated document).")
+@click.option("--patterns", "patterns_path", type=PathArg, default=None)
+@click.pass_context
+def preannotate_eval(
+    ctx: click.Context, annotations_dir: Path, doc_ids: tuple[str, ...], patterns_path: Path | None
+) -> None:
+    """Precision and recall of the pre-annotation proposals against the gold annotations."""
+    from .patterns import default_patterns_path, load_patterns
+    from .preannotate_eval import evaluate, format_report
+    from .validate import load_documents
+
+    labels = _labels(ctx)
+    docs, report = load_documents([annotations_dir], labels)
+    if report.errors:
+        raise ToolkitError(f"{annotations_dir} has {len(report.errors)} validation error(s); run `toolkit validate`")
+    path = patterns_path or default_patterns_path(labels)
+    click.echo(format_report(evaluate(docs, labels, load_patterns(path, labels) if path else [], doc_ids or None)))
 
 
 # -- Label Studio -----------------------------------------------------------------------------
@@ -159,11 +220,14 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
             if line.strip():
                 task = orjson.loads(line)
                 payload.setdefault(task["data"]["doc_id"], task)
+    from .preannotate import check_predictions
+
+    check_predictions(payload.values(), labels)  # Label Studio would accept an unknown label silently
     result = run(connection(), labels, list(payload.values()), title)
     click.echo(
         f"project {title!r} ({'created' if result.created_project else 'updated'}): {result.created} task(s) "
         f"created, {result.unchanged} unchanged, {result.updated} updated, "
-        f"{result.annotations_imported} annotation(s) imported"
+        f"{result.annotations_imported} annotation(s) imported, {result.predictions_imported} prediction(s) imported"
     )
     for c in result.conflicts:
         click.echo(f"conflict: {c}", err=True)
@@ -194,6 +258,10 @@ def pull(out_dir: Path, title: str, repair_offsets: bool) -> None:
     )
     if r.backups:
         click.echo(f"previous versions of {len(r.backups)} file(s) kept in {Path(r.backups[0]).parent}")
+    for line in r.unreadable:
+        click.echo(f"not written: {line}", err=True)
+    if r.unreadable:
+        sys.exit(1)
 
 
 @main.group("label-studio")
@@ -384,6 +452,94 @@ def publish(folder: Path, repo_id: str, dry_run: bool) -> None:
         return
     out = run(p, api_from_env())
     click.echo(f"published {len(p.files)} file(s) to datasets/{repo_id}, commit {out['commit']}, tag {out['tag']}")
+
+
+# -- agreement / adjudication ---------------------------------------------------------------------
+
+
+@main.command("agreement")
+@click.argument("paths", nargs=-1, type=PathArg)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=PathArg,
+    default=None,
+    help="Adjudication config whose reviewers are left out (default: adjudication.toml when present).",
+)
+@click.pass_context
+def agreement_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, config_path: Path | None) -> None:
+    """Inter-annotator agreement (entities, relations, BIO kappa) over documents with 2+ annotators.
+
+    Takes what `toolkit validate` takes (default: annotations/).
+    """
+    from .adjudicate import DEFAULT_CONFIG, load_config
+    from .agreement import agreement as run
+    from .agreement_report import text
+
+    if config_path is None and DEFAULT_CONFIG.exists():
+        config_path = DEFAULT_CONFIG
+    reviewers = load_config(config_path).reviewers if config_path else frozenset()
+    r = run(list(paths) or [Path("annotations")], _labels(ctx), reviewers)
+    if fmt == "json":
+        click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(r), nl=False)
+
+
+@main.command("adjudicate")
+@click.argument("paths", nargs=-1, type=PathArg)
+@click.option(
+    "--policy",
+    type=click.Choice(["review", "majority", "union", "intersection"]),
+    default=None,
+    help="review (default): keep what a majority marked, hold the document back on anything else; "
+    "majority: drop the rest; union: keep everything; intersection: keep what everyone marked.",
+)
+@click.option("--reviewer", "reviewers", multiple=True, help="Pseudonym (annotator-…) whose annotation wins.")
+@click.option(
+    "--config",
+    "config_path",
+    type=PathArg,
+    default=None,
+    help="JSON or TOML with `reviewers` and `policy` (default: adjudication.toml when present).",
+)
+@click.option("--dry-run", is_flag=True, help="Decide and report, write nothing.")
+@click.option("--push-review", is_flag=True, help="Send held-back documents to the '<project> (review)' project.")
+@click.option("--project", "title", default="News relations", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def adjudicate_cmd(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    policy: str | None,
+    reviewers: tuple[str, ...],
+    config_path: Path | None,
+    dry_run: bool,
+    push_review: bool,
+    title: str,
+    fmt: str,
+) -> None:
+    """One gold annotation per document with several annotators, stored as its `adjudicated` key.
+
+    A reviewer's annotation, or one marked ground truth, wins. To resolve conflicts in the browser:
+    --push-review, annotate the review task, `toolkit pull --project '<project> (review)'`, run again.
+    """
+    from .adjudicate import DEFAULT_CONFIG, adjudicate, load_config
+    from .adjudicate_review import push_review as send
+    from .adjudicate_review import report
+
+    if config_path is None and DEFAULT_CONFIG.exists():
+        config_path = DEFAULT_CONFIG
+    labels = _labels(ctx)
+    config = load_config(config_path, reviewers, policy)
+    r = adjudicate(list(paths) or [Path("annotations")], labels, config, write=not dry_run)
+    click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=2) if fmt == "json" else report(r), nl=fmt == "json")
+    if push_review and r.held_back:
+        from .settings import connection
+
+        p = send(connection(), labels, r, title)
+        click.echo(f"review tasks: {p.created} created, {p.unchanged} already there; open {p.project_url}")
 
 
 if __name__ == "__main__":  # pragma: no cover

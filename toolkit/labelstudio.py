@@ -108,6 +108,7 @@ class PushResult:
     unchanged: int = 0
     updated: int = 0
     annotations_imported: int = 0
+    predictions_imported: int = 0
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -143,6 +144,7 @@ def push(
         if old is None:
             new.append(task)
             result.annotations_imported += len(task.get("annotations", []))
+            result.predictions_imported += len(task.get("predictions", []))
             continue
         if old["data"].get("text") != task["data"]["text"]:
             if old.get("annotations"):
@@ -156,6 +158,7 @@ def push(
         else:
             result.unchanged += 1
         result.annotations_imported += _add_missing_annotations(ls, conn.url, old, task.get("annotations", []))
+        result.predictions_imported += _add_missing_predictions(ls, conn.url, old, task.get("predictions", []))
     for i in range(0, len(new), batch):
         chunk = new[i : i + batch]
         _call("import tasks", conn.url, ls.projects.import_tasks, id=project.id, request=chunk)
@@ -180,6 +183,31 @@ def _add_missing_annotations(ls: LabelStudio, url: str, old: dict[str, Any], wan
             id=old["id"],
             result=ann["result"],
             ground_truth=ann.get("ground_truth", False),
+        )
+        added += 1
+    return added
+
+
+def _add_missing_predictions(ls: LabelStudio, url: str, old: dict[str, Any], wanted: list[dict[str, Any]]) -> int:
+    """Pre-annotations for a task that exists already: only while nobody has annotated it, one per model_version."""
+    if not wanted or old.get("annotations"):
+        return 0
+    have: set[str | None] = set()
+    if old.get("predictions"):  # the export lists prediction ids only
+        listed = _call(f"list predictions of task {old['id']}", url, ls.predictions.list, task=old["id"])
+        have = {p.model_version for p in listed}
+    added = 0
+    for pred in wanted:
+        if pred.get("model_version") in have:
+            continue
+        _call(
+            f"add a prediction to task {old['id']}",
+            url,
+            ls.predictions.create,
+            task=old["id"],
+            result=pred["result"],
+            score=pred.get("score"),
+            model_version=pred.get("model_version"),
         )
         added += 1
     return added

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from .convert import canonical_to_document, repair_utf16_offsets, task_to_document
+from .convert import canonical_to_document, repair_utf16_offsets, task_name, task_to_document
 from .errors import InputError
 from .fileio import atomic_write_bytes, dump_pretty
 from .labelstudio import DEFAULT_TITLE, client, download_export, find_project, iter_export, user_emails
@@ -35,6 +35,7 @@ class PullResult:
     backups: list[str] = field(default_factory=list)
     export_path: str = ""
     offsets_repaired: int = 0
+    unreadable: list[str] = field(default_factory=list)  # tasks that could not be converted
 
 
 def merge(local: Document | None, pulled: Document) -> tuple[Document, int, int, int]:
@@ -59,7 +60,7 @@ def merge(local: Document | None, pulled: Document) -> tuple[Document, int, int,
             updated += 1
     kept = len(local.annotations) - len(matched & set(range(len(local.annotations))))
     meta = {**local.meta, **{k: v for k, v in pulled.meta.items() if v is not None}}
-    return Document(pulled.doc_id, pulled.text, meta, merged), added, updated, kept
+    return Document(pulled.doc_id, pulled.text, meta, merged, adjudicated=local.adjudicated), added, updated, kept
 
 
 def _uid(ann: Annotation) -> str | None:
@@ -137,7 +138,12 @@ def pull(
         if not task.get("annotations"):
             result.skipped_unannotated += 1
             continue
-        doc, _ = task_to_document(task, f"task {task.get('id')}", emails)
+        try:
+            doc, _ = task_to_document(task, f"task {task.get('id')}", emails)
+        except (KeyError, TypeError, AttributeError) as exc:  # a result missing a field Label Studio always sets
+            result.unreadable.append(f"task {task.get('id')} ({task_name(task)}): malformed result ({exc!r}); "
+                                     f"it is kept in {export}, run `toolkit validate {export}` for details")
+            continue
         if repair_offsets:
             result.offsets_repaired += repair_utf16_offsets(doc)
         docs.append(doc)

@@ -1,0 +1,158 @@
+"""A person annotating in a real Chromium: push -> log in -> drag spans -> relate -> submit -> pull ->
+validate -> export -> `datasets.load_dataset`, on a text with an emoji and a CRLF line end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from datasets import load_dataset
+from lsbrowser import CHROMIUM, REGION, LabelingPage, chromium
+
+from toolkit.cli import main
+from toolkit.labels import LabelSchema
+from toolkit.labelstudio import client, find_project
+from toolkit.settings import Connection
+
+pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]
+
+TEXT = (
+    "Pyongyang 😀 (state media) reported the trip on Tuesday.\r\n"
+    "North Korean leader Kim Jong-un visited Russia, where he held talks.\r\n"
+)
+SOURCE, DATE = "KCNA-TEST", "2024-09-13"
+DOCS_SCREENSHOT = "TOOLKIT_DOCS_SCREENSHOT"  # e.g. docs/labeling.png: `make screenshot`
+
+
+@pytest.fixture
+def browser_ready() -> None:
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
+
+
+def run(runner: CliRunner, *args: str) -> str:
+    res = runner.invoke(main, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_annotate_in_browser_then_pull_validate_export_load(
+    browser_ready: None,
+    ls_conn: Connection,
+    ls_login: tuple[str, str],
+    labels: LabelSchema,
+    project_title: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    docs_shot = Path(os.environ[DOCS_SCREENSHOT]).resolve() if os.environ.get(DOCS_SCREENSHOT) else None
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
+    article = {"id": "browser-1", "text": TEXT, "source": SOURCE, "date": DATE}
+    Path("articles.jsonl").write_bytes(orjson.dumps(article) + b"\n")
+    runner = CliRunner()
+    run(runner, "ingest", "articles.jsonl")
+    run(runner, "tasks")
+    run(runner, "push", "build/tasks.jsonl", "--project", project_title)
+    ls = client(ls_conn)
+    project = find_project(ls, ls_conn.url, project_title)
+    (task,) = list(ls.tasks.list(project=project.id))
+    assert task.data["text"] == TEXT
+
+    started = time.monotonic()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.set_default_timeout(20_000)
+        ui = LabelingPage(page, ls_conn.url)
+        try:
+            ui.login(*ls_login)
+            instructions = ui.label_all_tasks(project.id)  # the guidelines come before the first task
+            for name in [*labels.entity_names, *labels.relation_names]:
+                assert name in instructions.inner_text()
+            ui.open_task(project.id, task.id)
+            assert page.get_by_text(f"{SOURCE} · {DATE}").is_visible()  # the header above the text
+            chips = [" ".join(t.split()) for t in page.locator(".lsf-labels .lsf-label").all_inner_texts()]
+            assert chips == [f"{e['name']} {e['hotkey']}" for e in labels.entities]
+            ui.label_span("Kim Jong-un", "p")
+            ui.label_span("Russia", "g", inset=1)  # the mouse covers "ussi"
+            assert page.locator(REGION).all_inner_texts() == ["Kim Jong-un", "Russia"]  # snapped to words
+            ui.relate("Kim Jong-un", "Russia", "visits")
+            page.keyboard.press("Escape")  # unselect the region: the picture shows what is stored
+            page.mouse.move(0, 0)
+            page.screenshot(path=str(tmp_path / "labeled.png"))
+            if docs_shot:
+                shutil.copyfile(tmp_path / "labeled.png", docs_shot)
+            stored = ui.submit(task.id)
+        except BaseException:
+            shot = tmp_path / "labeling-failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the labeling page: {shot}")
+            raise
+    print(f"browser part: {time.monotonic() - started:.1f} s")
+    rel = [r for r in stored["result"] if r["type"] == "relation"]
+    assert len(stored["result"]) == 3 and rel[0]["labels"] == ["visits"]
+
+    run(runner, "pull", "--project", project_title)
+    assert "valid" in run(runner, "validate", "annotations")
+    run(runner, "export", "annotations")
+    ds = load_dataset("dist/news-relations", split="train")
+    assert ds.num_rows == 1
+    row = ds[0]
+    assert row["text"] == TEXT and (row["source"], row["date"]) == (SOURCE, DATE)
+    ent_names = ds.features["entities"].feature["label"].names
+    rel_names = ds.features["relations"].feature["label"].names
+    got = sorted((e["start"], e["end"], e["text"], ent_names[e["label"]]) for e in row["entities"])
+    kim, russia = TEXT.index("Kim Jong-un"), TEXT.index("Russia")  # code points: emoji 1, CRLF 2
+    assert got == [(kim, kim + 11, "Kim Jong-un", "PERSON"), (russia, russia + 6, "Russia", "GPE")]
+    rels = [
+        (row["entities"][r["head"]]["text"], rel_names[r["label"]], row["entities"][r["tail"]]["text"])
+        for r in row["relations"]
+    ]
+    assert rels == [("Kim Jong-un", "visits", "Russia")]
+
+
+def test_pre_annotations_are_there_when_the_task_opens(
+    browser_ready: None,
+    ls_conn: Connection,
+    ls_login: tuple[str, str],
+    labels: LabelSchema,
+    workdir: Path,
+    project_title: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The annotator starts from the predictions, drawn in each label's colour."""
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
+    runner = CliRunner()
+    run(runner, "ingest", "examples/seeds")
+    assert "57 span(s)" in run(runner, "tasks", "--pre-annotate", "--model", "none")
+    run(runner, "push", "build/tasks.jsonl", "--project", project_title)
+    ls = client(ls_conn)
+    project = find_project(ls, ls_conn.url, project_title)
+    (task,) = list(ls.tasks.list(project=project.id))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.set_default_timeout(20_000)
+        ui = LabelingPage(page, ls_conn.url)
+        try:
+            ui.login(*ls_login)
+            ui.open_task(project.id, task.id)
+            assert page.get_by_text("MENAFN · 2024-05-01").is_visible()
+            page.locator(REGION).nth(56).wait_for(state="attached")
+            assert page.locator(REGION).count() == 57
+            colour = ui.region("Lloyd Austin").evaluate("e => getComputedStyle(e).backgroundColor")
+            person = labels.entities[labels.entity_names.index("PERSON")]["color"]
+            rgb = ", ".join(str(int(person[i : i + 2], 16)) for i in (1, 3, 5))
+            assert rgb in colour, (colour, person)
+        except BaseException:
+            shot = workdir / "labeling-failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the labeling page: {shot}")
+            raise
