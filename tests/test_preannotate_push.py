@@ -34,3 +34,23 @@ def test_pre_annotated_tasks_become_predictions_once(
     (pred,) = ls.predictions.list(task=task.id)
     assert pred.model_version.startswith("toolkit-preannotate/") and pred.score == 1.0
     assert len(pred.result) == 57  # the gazetteer from annotations/ finds every mention of its own article
+
+
+def test_predictions_reach_tasks_that_exist_already(
+    ls_conn: Connection, workdir: Path, project_title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks pushed before pre-annotation get their predictions in one bulk import, once."""
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", "examples/seeds"]).exit_code == 0
+    assert runner.invoke(main, ["tasks"]).exit_code == 0
+    res = runner.invoke(main, ["push", "build/tasks.jsonl", "--project", project_title])
+    assert res.exit_code == 0 and "0 prediction(s) imported" in res.output, res.output
+    assert runner.invoke(main, ["tasks", "--pre-annotate", "--model", "none"]).exit_code == 0
+    outputs = [runner.invoke(main, ["push", "build/tasks.jsonl", "--project", project_title]).output for _ in range(2)]
+    assert "1 prediction(s) imported" in outputs[0] and "0 prediction(s) imported" in outputs[1], outputs
+    ls = client(ls_conn)
+    (task,) = list(ls.tasks.list(project=find_project(ls, ls_conn.url, project_title).id))
+    (pred,) = ls.predictions.list(task=task.id)
+    assert len(pred.result) == 57

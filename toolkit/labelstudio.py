@@ -138,6 +138,7 @@ def push(
                 existing[str(doc_id)] = task
         export.unlink()
     new: list[dict[str, Any]] = []
+    pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # existing tasks and their predictions
     for task in tasks:
         doc_id = task["data"]["doc_id"]
         old = existing.get(doc_id)
@@ -158,11 +159,13 @@ def push(
         else:
             result.unchanged += 1
         result.annotations_imported += _add_missing_annotations(ls, conn.url, old, task.get("annotations", []))
-        result.predictions_imported += _add_missing_predictions(ls, conn.url, old, task.get("predictions", []))
+        if task.get("predictions") and not old.get("annotations"):
+            pending.append((old, task["predictions"]))
     for i in range(0, len(new), batch):
         chunk = new[i : i + batch]
         _call("import tasks", conn.url, ls.projects.import_tasks, id=project.id, request=chunk)
         result.created += len(chunk)
+    result.predictions_imported += _add_missing_predictions(ls, conn.url, project.id, pending, batch)
     return result
 
 
@@ -188,26 +191,31 @@ def _add_missing_annotations(ls: LabelStudio, url: str, old: dict[str, Any], wan
     return added
 
 
-def _add_missing_predictions(ls: LabelStudio, url: str, old: dict[str, Any], wanted: list[dict[str, Any]]) -> int:
-    """Pre-annotations for a task that exists already: only while nobody has annotated it, one per model_version."""
-    if not wanted or old.get("annotations"):
+def _add_missing_predictions(
+    ls: LabelStudio, url: str, project_id: int, pending: list[tuple[dict[str, Any], list[dict[str, Any]]]], batch: int
+) -> int:
+    """Pre-annotations for tasks that exist already and nobody annotated: once per model_version.
+
+    One listing of the project's predictions (the export gives prediction ids only) and bulk
+    imports, never a request per task.
+    """
+    if not pending:
         return 0
-    have: set[str | None] = set()
-    if old.get("predictions"):  # the export lists prediction ids only
-        listed = _call(f"list predictions of task {old['id']}", url, ls.predictions.list, task=old["id"])
-        have = {p.model_version for p in listed}
-    added = 0
-    for pred in wanted:
-        if pred.get("model_version") in have:
-            continue
-        _call(
-            f"add a prediction to task {old['id']}",
-            url,
-            ls.predictions.create,
-            task=old["id"],
-            result=pred["result"],
-            score=pred.get("score"),
-            model_version=pred.get("model_version"),
-        )
-        added += 1
-    return added
+    have: set[tuple[int, str | None]] = set()
+    if any(old.get("predictions") for old, _ in pending):
+        listed = _call("list predictions", url, ls.predictions.list, project=project_id)
+        have = {(p.task, p.model_version) for p in listed}
+    todo = [
+        {
+            "task": old["id"],
+            "result": pred["result"],
+            "score": pred.get("score"),
+            "model_version": pred.get("model_version"),
+        }
+        for old, preds in pending
+        for pred in preds
+        if (old["id"], pred.get("model_version")) not in have
+    ]
+    for i in range(0, len(todo), batch):
+        _call("import predictions", url, ls.projects.import_predictions, id=project_id, request=todo[i : i + batch])
+    return len(todo)
