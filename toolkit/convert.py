@@ -59,7 +59,6 @@ def task_to_document(
     )
     problems: list[Problem] = []
     for ai, ann in enumerate(task.get("annotations") or []):
-        apath: Loc = ("annotations", ai)
         out = Annotation(
             id=str(ann.get("unique_id") or ann.get("id") or ai),
             annotator=annotator_of(ann.get("completed_by"), emails),
@@ -68,62 +67,53 @@ def task_to_document(
             created_at=ann.get("created_at"),
             updated_at=ann.get("updated_at"),
             label_studio={"annotation_id": ann.get("id"), "task_id": task.get("id"), "unique_id": ann.get("unique_id")},
-            path=apath,
+            path=("annotations", ai),
         )
-        entities, relations = out.entities, out.relations
         for ri, res in enumerate(ann.get("result") or []):
-            rtype = res.get("type")
-            if rtype == "labels":
-                if res.get("from_name") != LABELS_CONTROL or res.get("to_name") != TEXT_OBJECT:
-                    problems.append(
-                        Problem(
-                            "label-config",
-                            name,
-                            json_path(("annotations", ai, "result", ri)),
-                            f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling "
-                            f"config has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with "
-                            "`toolkit push` and relabel this region",
-                            where,
-                        )
-                    )
-                    continue
-                value = res["value"]
-                labels = value.get("labels") or (None,)
-                rid = res["id"]
-                entities.append(
-                    Entity(
-                        rid if type(rid) is str else str(rid),
-                        value["start"],
-                        value["end"],
-                        labels[0],
-                        value.get("text"),
-                        ("annotations", ai, "result", ri, "value"),
-                    )
-                )
-            elif rtype == "relation":
-                labels = res.get("labels") or [None]
-                direction = res.get("direction", "right")
-                head, tail = str(res["from_id"]), str(res["to_id"])
-                if direction == "left":
-                    head, tail = tail, head
-                for li, label in enumerate(labels):
-                    loc: Loc = (
-                        ("annotations", ai, "result", ri, "labels", li) if label else ("annotations", ai, "result", ri)
-                    )
-                    relations.append(Relation(head, tail, label, direction == "bi", loc))
-            else:
-                problems.append(
-                    Problem(
-                        "label-config",
-                        name,
-                        json_path(("annotations", ai, "result", ri, "type")),
-                        f"result type {rtype!r} comes from a control that the generated labeling config does not have "
-                        "(only 'labels' and 'relation'); re-push the project with `toolkit push`",
-                        where,
-                    )
-                )
+            problem = _add_result(out, ai, ri, res)
+            if problem:
+                problems.append(Problem("label-config", name, json_path(problem[0]), problem[1], where))
         doc.annotations.append(out)
     return doc, problems
+
+
+def _add_result(out: Annotation, ai: int, ri: int, res: dict[str, Any]) -> tuple[Loc, str] | None:
+    """Add one Label Studio result to `out`; returns (where, message) for a control the config lacks."""
+    rtype = res.get("type")
+    if rtype == "labels":
+        if res.get("from_name") != LABELS_CONTROL or res.get("to_name") != TEXT_OBJECT:
+            return ("annotations", ai, "result", ri), (
+                f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling config "
+                f"has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with `toolkit push` and "
+                "relabel this region"
+            )
+        value = res["value"]
+        labels = value.get("labels") or (None,)
+        rid = res["id"]
+        out.entities.append(
+            Entity(
+                rid if type(rid) is str else str(rid),
+                value["start"],
+                value["end"],
+                labels[0],
+                value.get("text"),
+                ("annotations", ai, "result", ri, "value"),
+            )
+        )
+    elif rtype == "relation":
+        direction = res.get("direction", "right")
+        head, tail = str(res["from_id"]), str(res["to_id"])
+        if direction == "left":
+            head, tail = tail, head
+        for li, label in enumerate(res.get("labels") or [None]):
+            loc: Loc = ("annotations", ai, "result", ri, "labels", li) if label else ("annotations", ai, "result", ri)
+            out.relations.append(Relation(head, tail, label, direction == "bi", loc))
+    else:
+        return ("annotations", ai, "result", ri, "type"), (
+            f"result type {rtype!r} comes from a control that the generated labeling config does not have "
+            "(only 'labels' and 'relation'); re-push the project with `toolkit push`"
+        )
+    return None
 
 
 def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:

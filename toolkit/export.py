@@ -104,49 +104,13 @@ def build_dataset(
     agreement: str = "",
     ratios: tuple[float, float, float] = DEFAULT_RATIOS,
 ) -> ExportResult:
-    from .manifest import document_fingerprint
-
-    result = ExportResult(out_dir, ratios=ratios)
-    per_split: dict[str, Rows] = {s: Rows() for s in SPLITS}
-    all_rows = Rows()
-    for doc in sorted(docs, key=lambda d: d.doc_id):
-        gold = select_gold(doc)
-        if gold is None:
-            result.skipped.append(f"{doc.doc_id}: {_held_back(doc)}")
-            continue
-        if len([a for a in doc.annotations if not a.was_cancelled]) > 1:
-            result.multi_annotator += 1
-        split = split_of(doc.doc_id, ratios)
-        result.doc_splits[doc.doc_id] = split
-        result.fingerprints[doc.doc_id] = document_fingerprint(doc, gold)
-        document_rows(doc, gold, labels, per_split[split])
-        result.entity_counts.update(e.label for e in gold.entities if e.label)
-        result.relation_counts.update(r.label for r in gold.relations if r.label)
-    for split in SPLITS:
-        part = per_split[split]
-        all_rows.documents += part.documents
-        all_rows.misaligned += part.misaligned
-    result.documents = len(all_rows.documents)
-    result.entities = sum(result.entity_counts.values())
-    result.relations = sum(result.relation_counts.values())
-    result.misaligned = sorted(all_rows.misaligned)
-    result.split_counts = {c: {s: len(getattr(per_split[s], c)) for s in SPLITS} for c in CONFIGS}
+    result, per_split = _collect_rows(docs, labels, ratios, out_dir)
+    doc_rows = [row for split in SPLITS for row in per_split[split].documents]
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=_parent(out_dir)))
     try:
-        for config in CONFIGS:
-            feats = features(config, labels)
-            for split in SPLITS:
-                rows = getattr(per_split[split], config)
-                if rows:  # an empty parquet file cannot be loaded: such a split is left out
-                    path = tmp / config / f"{split}-00000-of-00001.parquet"
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    table = pa.Table.from_pylist(rows, schema=feats.arrow_schema)
-                    result.split_bytes.setdefault(config, {})[split] = table.nbytes
-                    pq.write_table(table, path, **PARQUET_OPTIONS)
+        _write_parquet(tmp, per_split, labels, result)
         front = _front_matter(labels, result)
-        card = render_card(
-            labels, all_rows.documents, result, version=version, changelog=changelog, agreement=agreement
-        )
+        card = render_card(labels, doc_rows, result, version=version, changelog=changelog, agreement=agreement)
         (tmp / "README.md").write_bytes(f"---\n{front}---\n\n{card}".encode())
         if changelog:
             (tmp / "CHANGELOG.md").write_bytes(changelog.encode())
@@ -160,6 +124,48 @@ def build_dataset(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def _collect_rows(
+    docs: list[Document], labels: LabelSchema, ratios: tuple[float, float, float], out_dir: Path
+) -> tuple[ExportResult, dict[str, Rows]]:
+    """Rows of every config, per split, from one gold annotation per document (sorted by id)."""
+    from .manifest import document_fingerprint
+
+    result = ExportResult(out_dir, ratios=ratios)
+    per_split: dict[str, Rows] = {s: Rows() for s in SPLITS}
+    for doc in sorted(docs, key=lambda d: d.doc_id):
+        gold = select_gold(doc)
+        if gold is None:
+            result.skipped.append(f"{doc.doc_id}: {_held_back(doc)}")
+            continue
+        if len([a for a in doc.annotations if not a.was_cancelled]) > 1:
+            result.multi_annotator += 1
+        split = split_of(doc.doc_id, ratios)
+        result.doc_splits[doc.doc_id] = split
+        result.fingerprints[doc.doc_id] = document_fingerprint(doc, gold)
+        document_rows(doc, gold, labels, per_split[split])
+        result.entity_counts.update(e.label for e in gold.entities if e.label)
+        result.relation_counts.update(r.label for r in gold.relations if r.label)
+    result.documents = sum(len(per_split[s].documents) for s in SPLITS)
+    result.entities = sum(result.entity_counts.values())
+    result.relations = sum(result.relation_counts.values())
+    result.misaligned = sorted(m for s in SPLITS for m in per_split[s].misaligned)
+    result.split_counts = {c: {s: len(getattr(per_split[s], c)) for s in SPLITS} for c in CONFIGS}
+    return result, per_split
+
+
+def _write_parquet(folder: Path, per_split: dict[str, Rows], labels: LabelSchema, result: ExportResult) -> None:
+    for config in CONFIGS:
+        feats = features(config, labels)
+        for split in SPLITS:
+            rows = getattr(per_split[split], config)
+            if rows:  # an empty parquet file cannot be loaded: such a split is left out
+                path = folder / config / f"{split}-00000-of-00001.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                table = pa.Table.from_pylist(rows, schema=feats.arrow_schema)
+                result.split_bytes.setdefault(config, {})[split] = table.nbytes
+                pq.write_table(table, path, **PARQUET_OPTIONS)
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:

@@ -71,6 +71,24 @@ def start(
         )
     if not binary.exists():
         raise ConfigError(f"{binary} not found; run `make label-studio` (installs Label Studio in .venv-ls)")
+    env = _server_env(data_dir, email, password, token)
+    log = (data_dir / "server.log").open("ab")
+    proc = subprocess.Popen(
+        [str(binary), "start", "--internal-host", "127.0.0.1", "--port", str(port), "--no-browser"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    log.close()
+    pid_file.write_text(f"{proc.pid}\n")
+    _wait_healthy(proc, url, data_dir, timeout)
+    return ServerInfo(url, proc.pid, email)
+
+
+def _server_env(data_dir: Path, email: str, password: str, token: str) -> dict[str, str]:
+    """No version check (it blocks without internet), a known admin and token, data in `data_dir`."""
     env = dict(os.environ)
     env.update(
         {
@@ -85,32 +103,23 @@ def start(
             "FRONTEND_SENTRY_DSN": "",
         }
     )
-    log = (data_dir / "server.log").open("ab")
-    proc = subprocess.Popen(
-        [str(binary), "start", "--internal-host", "127.0.0.1", "--port", str(port), "--no-browser"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    log.close()
-    pid_file.write_text(f"{proc.pid}\n")
+    return env
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, data_dir: Path, timeout: float) -> None:
+    log = data_dir / "server.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pid_file.unlink(missing_ok=True)
+            (data_dir / "server.pid").unlink(missing_ok=True)
             raise LabelStudioError(
-                f"Label Studio exited with code {proc.returncode} during start; "
-                f"last lines of {data_dir / 'server.log'}:\n{_tail(data_dir / 'server.log')}"
+                f"Label Studio exited with code {proc.returncode} during start; last lines of {log}:\n{_tail(log)}"
             )
         if healthy(url):
-            return ServerInfo(url, proc.pid, email)
+            return
         time.sleep(0.5)
     stop(data_dir)
-    raise LabelStudioError(
-        f"Label Studio did not answer {url}/health within {timeout:.0f} s; see {data_dir / 'server.log'}"
-    )
+    raise LabelStudioError(f"Label Studio did not answer {url}/health within {timeout:.0f} s; see {log}")
 
 
 def stop(data_dir: Path, timeout: float = 20.0) -> bool:

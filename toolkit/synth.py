@@ -57,37 +57,75 @@ WORDS = (
 def synthetic_task(
     i: int, labels: LabelSchema, rng: random.Random, chars: int = 3000, spans: int = 30, relations: int = 10
 ) -> dict[str, Any]:
-    words: list[str] = []
-    length = 0
-    while length < chars:
-        w = rng.choice(WORDS)
-        words.append(w)
-        length += len(w) + 1
-    starts = []
-    pos = 0
-    for w in words:
-        starts.append(pos)
-        pos += len(w) + 1
-    text = " ".join(words)
-    step = len(words) // spans
-    result: list[dict[str, Any]] = []
-    ents = []
-    for k in range(spans):
-        wi = k * step + rng.randrange(step)
-        s, e = starts[wi], starts[wi] + len(words[wi])
-        label = rng.choice(labels.entity_names)
-        rid = f"t{i}r{k}"
-        ents.append((rid, label))
-        result.append(
+    text, words = _text(rng, chars)
+    regions = _regions(i, text, words, labels, rng, spans)
+    result = regions + _relations([(r["id"], r["value"]["labels"][0]) for r in regions], labels, rng, relations)
+    stamp = "2024-01-01T00:00:00Z"
+    return {
+        "id": i + 1,
+        "annotations": [
             {
-                "id": rid,
+                "id": i + 1,
+                "completed_by": 1,
+                "result": result,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "lead_time": 12.5,
+                "task": i + 1,
+                "project": 1,
+            }
+        ],
+        "predictions": [],
+        "data": {"doc_id": f"synthetic-{i:06d}", "text": text, "source": "SYNTH", "date": "2024-01-01"},
+        "meta": {},
+        "created_at": stamp,
+        "updated_at": stamp,
+        "project": 1,
+    }
+
+
+def _text(rng: random.Random, chars: int) -> tuple[str, list[tuple[int, str]]]:
+    """About `chars` characters of words, and each word with its offset."""
+    words: list[tuple[int, str]] = []
+    pos = 0
+    while pos < chars:
+        w = rng.choice(WORDS)
+        words.append((pos, w))
+        pos += len(w) + 1
+    return " ".join(w for _, w in words), words
+
+
+def _regions(
+    i: int, text: str, words: list[tuple[int, str]], labels: LabelSchema, rng: random.Random, spans: int
+) -> list[dict[str, Any]]:
+    step = len(words) // spans
+    out = []
+    for k in range(spans):
+        s, w = words[k * step + rng.randrange(step)]
+        out.append(
+            {
+                "id": f"t{i}r{k}",
                 "from_name": "label",
                 "to_name": "text",
                 "type": "labels",
                 "origin": "manual",
-                "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]},
+                "value": {
+                    "start": s,
+                    "end": s + len(w),
+                    "text": text[s : s + len(w)],
+                    "labels": [rng.choice(labels.entity_names)],
+                },
             }
         )
+    return out
+
+
+def _relations(
+    ents: list[tuple[str, str]], labels: LabelSchema, rng: random.Random, relations: int
+) -> list[dict[str, Any]]:
+    """Relations between distinct span pairs, each of a type the schema allows for their labels."""
     pairs = [
         (h, t, rt.name)
         for h in ents
@@ -98,36 +136,15 @@ def synthetic_task(
     ]
     rng.shuffle(pairs)
     seen: set[tuple[str, str]] = set()
+    out = []
     for h, t, name in pairs:
         if len(seen) >= relations:
             break
         if (h[0], t[0]) in seen or (t[0], h[0]) in seen:
             continue
         seen.add((h[0], t[0]))
-        result.append({"from_id": h[0], "to_id": t[0], "type": "relation", "direction": "right", "labels": [name]})
-    return {
-        "id": i + 1,
-        "annotations": [
-            {
-                "id": i + 1,
-                "completed_by": 1,
-                "result": result,
-                "was_cancelled": False,
-                "ground_truth": False,
-                "created_at": "2024-01-01T00:00:00Z",
-                "updated_at": "2024-01-01T00:00:00Z",
-                "lead_time": 12.5,
-                "task": i + 1,
-                "project": 1,
-            }
-        ],
-        "predictions": [],
-        "data": {"doc_id": f"synthetic-{i:06d}", "text": text, "source": "SYNTH", "date": "2024-01-01"},
-        "meta": {},
-        "created_at": "2024-01-01T00:00:00Z",
-        "updated_at": "2024-01-01T00:00:00Z",
-        "project": 1,
-    }
+        out.append({"from_id": h[0], "to_id": t[0], "type": "relation", "direction": "right", "labels": [name]})
+    return out
 
 
 def iter_synthetic(n: int, labels: LabelSchema, seed: int = 7) -> Iterator[dict[str, Any]]:
