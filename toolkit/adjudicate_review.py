@@ -18,7 +18,7 @@ from .convert import annotation_to_result
 from .labels import LabelSchema
 from .labelstudio import DEFAULT_TITLE, PushResult, push
 from .settings import Connection
-from .tasks import header
+from .tasks import task_data
 
 
 def review_title(title: str = DEFAULT_TITLE) -> str:
@@ -42,14 +42,7 @@ def review_task(decision: Decision) -> dict[str, Any]:
     for name, ann in sorted(latest_by_annotator(doc).items()):
         predictions.append({"model_version": name, "result": annotation_to_result(ann)})
     return {
-        "data": {
-            "doc_id": doc.doc_id,
-            "text": doc.text,
-            "source": meta.get("source"),
-            "date": meta.get("date"),
-            "title": meta.get("title"),
-            "header": f"{note} · {header(meta.get('source'), meta.get('date'), meta.get('title'))}",
-        },
+        "data": task_data(doc.doc_id, doc.text, meta, note),
         "predictions": predictions,
     }
 

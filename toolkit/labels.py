@@ -53,6 +53,19 @@ def load_json_file(path: Path) -> Any:
         raise SchemaFileError(f"{path}: not UTF-8 ({exc.reason})") from exc
 
 
+def meta_problems(data: Any, path: Path, meta_path: Path) -> list[str]:
+    """Every way `data` (read from `path`) breaks its meta-schema; the meta-schema itself is checked first."""
+    meta = load_json_file(meta_path)
+    try:
+        jsonschema.Draft202012Validator.check_schema(meta)
+    except jsonschema.SchemaError as exc:
+        raise SchemaFileError(f"{meta_path}: not a valid JSON Schema: {exc.message}") from exc
+    return [
+        f"{path}: {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
+        for e in jsonschema.Draft202012Validator(meta).iter_errors(data)
+    ]
+
+
 class LabelSchema:
     """A validated label schema; construct with `LabelSchema.load`."""
 
@@ -76,16 +89,7 @@ class LabelSchema:
     def load(cls, path: Path | str | None = None) -> LabelSchema:
         path = Path(path) if path else DEFAULT_LABELS
         data = load_json_file(path)
-        meta_path = path.parent / META_SCHEMA
-        meta = load_json_file(meta_path)
-        try:
-            jsonschema.Draft202012Validator.check_schema(meta)
-        except jsonschema.SchemaError as exc:
-            raise SchemaFileError(f"{meta_path}: not a valid JSON Schema: {exc.message}") from exc
-        problems = [
-            f"{path}: {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
-            for e in jsonschema.Draft202012Validator(meta).iter_errors(data)
-        ]
+        problems = meta_problems(data, path, path.parent / META_SCHEMA)
         if not problems:
             problems = _cross_checks(data, path)
         if problems:

@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
-
 from .errors import SchemaFileError
 from .gazetteer import Span, resolve, word_edges
-from .labels import LabelSchema, load_json_file
+from .labels import LabelSchema, load_json_file, meta_problems
 
 PATTERNS_META = "patterns.meta.schema.json"
 DEFAULT_PATTERN_SCORE = 0.8
@@ -42,15 +40,7 @@ def load_patterns(path: Path, labels: LabelSchema) -> list[Pattern]:
     meta_path = path.parent / PATTERNS_META
     if not meta_path.exists():
         meta_path = labels.path.parent / PATTERNS_META
-    meta = load_json_file(meta_path)
-    try:
-        jsonschema.Draft202012Validator.check_schema(meta)
-    except jsonschema.SchemaError as exc:
-        raise SchemaFileError(f"{meta_path}: not a valid JSON Schema: {exc.message}") from exc
-    problems = [
-        f"{path}: {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
-        for e in jsonschema.Draft202012Validator(meta).iter_errors(data)
-    ]
+    problems = meta_problems(data, path, meta_path)
     patterns: list[Pattern] = []
     for i, p in enumerate([] if problems else data["patterns"]):
         where = f"{path}: patterns/{i} ({p['name']})"

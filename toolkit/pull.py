@@ -141,8 +141,10 @@ def pull(
         try:
             doc, _ = task_to_document(task, f"task {task.get('id')}", emails)
         except (KeyError, TypeError, AttributeError) as exc:  # a result missing a field Label Studio always sets
-            result.unreadable.append(f"task {task.get('id')} ({task_name(task)}): malformed result ({exc!r}); "
-                                     f"it is kept in {export}, run `toolkit validate {export}` for details")
+            result.unreadable.append(
+                f"task {task.get('id')} ({task_name(task)}): malformed result ({exc!r}); "
+                f"it is kept in {export}, run `toolkit validate {export}` for details"
+            )
             continue
         if repair_offsets:
             result.offsets_repaired += repair_utf16_offsets(doc)

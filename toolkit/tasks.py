@@ -13,32 +13,26 @@ def header(source: str | None, date: str | None, title: str | None = None) -> st
     return " · ".join(parts) if parts else "(no source or date)"
 
 
-def article_task(art: Article) -> dict[str, Any]:
+def task_data(doc_id: str, text: str, meta: dict[str, Any], note: str = "") -> dict[str, Any]:
+    """A task's `data`: the text, its id, and the source line shown above it (`note` goes first)."""
+    line = header(meta.get("source"), meta.get("date"), meta.get("title"))
     return {
-        "data": {
-            "doc_id": art.id,
-            "text": art.text,
-            "source": art.source,
-            "date": art.date,
-            "title": art.title,
-            "header": header(art.source, art.date, art.title),
-        }
+        "doc_id": doc_id,
+        "text": text,
+        "source": meta.get("source"),
+        "date": meta.get("date"),
+        "title": meta.get("title"),
+        "header": f"{note} · {line}" if note else line,
     }
+
+
+def article_task(art: Article) -> dict[str, Any]:
+    return {"data": task_data(art.id, art.text, art.meta())}
 
 
 def document_task(doc: Document) -> dict[str, Any]:
     """A task carrying a committed document's annotations (so a new user sees them in the browser)."""
-    meta = doc.meta
-    task: dict[str, Any] = {
-        "data": {
-            "doc_id": doc.doc_id,
-            "text": doc.text,
-            "source": meta.get("source"),
-            "date": meta.get("date"),
-            "title": meta.get("title"),
-            "header": header(meta.get("source"), meta.get("date"), meta.get("title")),
-        }
-    }
+    task: dict[str, Any] = {"data": task_data(doc.doc_id, doc.text, doc.meta)}
     task["annotations"] = [
         {"result": annotation_to_result(a), "ground_truth": a.ground_truth, "was_cancelled": a.was_cancelled}
         for a in doc.annotations
