@@ -62,6 +62,14 @@ def ls_login(ls_conn: Connection) -> tuple[str, str]:
 
 
 @pytest.fixture
+def cli_env(ls_conn: Connection, monkeypatch: pytest.MonkeyPatch) -> Connection:
+    """The CLI talks to the session server (list it after `workdir`, which clears these variables)."""
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
+    return ls_conn
+
+
+@pytest.fixture
 def project_title() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
 

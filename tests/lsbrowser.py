@@ -138,3 +138,19 @@ class LabelingPage:
         assert resp.value.status == 201, resp.value.text()
         body: dict[str, Any] = resp.value.json()
         return body
+
+
+@contextmanager
+def logged_in_page(base_url: str, login: tuple[str, str], failure_shot: Path) -> Iterator[tuple[Any, LabelingPage]]:
+    """A logged-in labeling page; on any failure a full-page screenshot is saved to `failure_shot`."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.set_default_timeout(20_000)
+        ui = LabelingPage(page, base_url)
+        try:
+            ui.login(*login)
+            yield page, ui
+        except BaseException:
+            page.screenshot(path=str(failure_shot), full_page=True)
+            print(f"screenshot of the labeling page: {failure_shot}")
+            raise

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from datasets import load_dataset
-from lsbrowser import CHROMIUM, REGION, LabelingPage, chromium
+from lsbrowser import CHROMIUM, REGION, logged_in_page
 
 from toolkit.cli import main
 from toolkit.labels import LabelSchema
@@ -50,11 +50,10 @@ def test_annotate_in_browser_then_pull_validate_export_load(
     project_title: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    cli_env: Connection,
 ) -> None:
     docs_shot = Path(os.environ[DOCS_SCREENSHOT]).resolve() if os.environ.get(DOCS_SCREENSHOT) else None
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     article = {"id": "browser-1", "text": TEXT, "source": SOURCE, "date": DATE}
     Path("articles.jsonl").write_bytes(orjson.dumps(article) + b"\n")
     runner = CliRunner()
@@ -67,34 +66,24 @@ def test_annotate_in_browser_then_pull_validate_export_load(
     assert task.data["text"] == TEXT
 
     started = time.monotonic()
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.set_default_timeout(20_000)
-        ui = LabelingPage(page, ls_conn.url)
-        try:
-            ui.login(*ls_login)
-            instructions = ui.label_all_tasks(project.id)  # the guidelines come before the first task
-            for name in [*labels.entity_names, *labels.relation_names]:
-                assert name in instructions.inner_text()
-            ui.open_task(project.id, task.id)
-            assert page.get_by_text(f"{SOURCE} · {DATE}").is_visible()  # the header above the text
-            chips = [" ".join(t.split()) for t in page.locator(".lsf-labels .lsf-label").all_inner_texts()]
-            assert chips == [f"{e['name']} {e['hotkey']}" for e in labels.entities]
-            ui.label_span("Kim Jong-un", "p")
-            ui.label_span("Russia", "g", inset=1)  # the mouse covers "ussi"
-            assert page.locator(REGION).all_inner_texts() == ["Kim Jong-un", "Russia"]  # snapped to words
-            ui.relate("Kim Jong-un", "Russia", "visits")
-            page.keyboard.press("Escape")  # unselect the region: the picture shows what is stored
-            page.mouse.move(0, 0)
-            page.screenshot(path=str(tmp_path / "labeled.png"))
-            if docs_shot:
-                shutil.copyfile(tmp_path / "labeled.png", docs_shot)
-            stored = ui.submit(task.id)
-        except BaseException:
-            shot = tmp_path / "labeling-failure.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of the labeling page: {shot}")
-            raise
+    with logged_in_page(ls_conn.url, ls_login, tmp_path / "labeling-failure.png") as (page, ui):
+        instructions = ui.label_all_tasks(project.id)  # the guidelines come before the first task
+        for name in [*labels.entity_names, *labels.relation_names]:
+            assert name in instructions.inner_text()
+        ui.open_task(project.id, task.id)
+        assert page.get_by_text(f"{SOURCE} · {DATE}").is_visible()  # the header above the text
+        chips = [" ".join(t.split()) for t in page.locator(".lsf-labels .lsf-label").all_inner_texts()]
+        assert chips == [f"{e['name']} {e['hotkey']}" for e in labels.entities]
+        ui.label_span("Kim Jong-un", "p")
+        ui.label_span("Russia", "g", inset=1)  # the mouse covers "ussi"
+        assert page.locator(REGION).all_inner_texts() == ["Kim Jong-un", "Russia"]  # snapped to words
+        ui.relate("Kim Jong-un", "Russia", "visits")
+        page.keyboard.press("Escape")  # unselect the region: the picture shows what is stored
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(tmp_path / "labeled.png"))
+        if docs_shot:
+            shutil.copyfile(tmp_path / "labeled.png", docs_shot)
+        stored = ui.submit(task.id)
     print(f"browser part: {time.monotonic() - started:.1f} s")
     rel = [r for r in stored["result"] if r["type"] == "relation"]
     assert len(stored["result"]) == 3 and rel[0]["labels"] == ["visits"]
@@ -125,11 +114,9 @@ def test_pre_annotations_are_there_when_the_task_opens(
     labels: LabelSchema,
     workdir: Path,
     project_title: str,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_env: Connection,
 ) -> None:
     """The annotator starts from the predictions, drawn in each label's colour."""
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     runner = CliRunner()
     run(runner, "ingest", "examples/seeds")
     assert "57 span(s)" in run(runner, "tasks", "--pre-annotate", "--model", "none")
@@ -137,22 +124,12 @@ def test_pre_annotations_are_there_when_the_task_opens(
     ls = client(ls_conn)
     project = find_project(ls, ls_conn.url, project_title)
     (task,) = list(ls.tasks.list(project=project.id))
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.set_default_timeout(20_000)
-        ui = LabelingPage(page, ls_conn.url)
-        try:
-            ui.login(*ls_login)
-            ui.open_task(project.id, task.id)
-            assert page.get_by_text("MENAFN · 2024-05-01").is_visible()
-            page.locator(REGION).nth(56).wait_for(state="attached")
-            assert page.locator(REGION).count() == 57
-            colour = ui.region("Lloyd Austin").evaluate("e => getComputedStyle(e).backgroundColor")
-            person = labels.entities[labels.entity_names.index("PERSON")]["color"]
-            rgb = ", ".join(str(int(person[i : i + 2], 16)) for i in (1, 3, 5))
-            assert rgb in colour, (colour, person)
-        except BaseException:
-            shot = workdir / "labeling-failure.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of the labeling page: {shot}")
-            raise
+    with logged_in_page(ls_conn.url, ls_login, workdir / "labeling-failure.png") as (page, ui):
+        ui.open_task(project.id, task.id)
+        assert page.get_by_text("MENAFN · 2024-05-01").is_visible()
+        page.locator(REGION).nth(56).wait_for(state="attached")
+        assert page.locator(REGION).count() == 57
+        colour = ui.region("Lloyd Austin").evaluate("e => getComputedStyle(e).backgroundColor")
+        person = labels.entities[labels.entity_names.index("PERSON")]["color"]
+        rgb = ", ".join(str(int(person[i : i + 2], 16)) for i in (1, 3, 5))
+        assert rgb in colour, (colour, person)

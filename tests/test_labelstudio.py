@@ -169,10 +169,11 @@ def test_pull_keeps_local_annotations_and_backs_up_changed_files(
 
 
 def test_cli_pipeline_pushes_committed_annotations_without_duplicates(
-    ls_conn: Connection, workdir: Path, project_title: str, monkeypatch: pytest.MonkeyPatch
+    ls_conn: Connection,
+    workdir: Path,
+    project_title: str,
+    cli_env: Connection,
 ) -> None:
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     runner = CliRunner()
     for args in (["ingest", "examples/seeds"], ["tasks"]):
         res = runner.invoke(main, args)
@@ -235,7 +236,12 @@ def test_label_studio_start_writes_private_env_and_stop_stops(workdir: Path, mon
 
 
 def test_pull_repairs_utf16_offsets(
-    ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ls_conn: Connection,
+    labels: LabelSchema,
+    project_title: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli_env: Connection,
 ) -> None:
     """Spans stored in UTF-16 units (as older Label Studio versions did) are found and converted."""
     push(ls_conn, labels, [seed_task("u16")], project_title)
@@ -252,8 +258,6 @@ def test_pull_repairs_utf16_offsets(
     }
     client(ls_conn).annotations.create(id=task.id, result=[bad, region("p1", TEXT, "Lloyd Austin", "PERSON")])
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     runner = CliRunner()
     assert runner.invoke(main, ["pull", "--project", project_title, "-o", "plain"]).exit_code == 0
     res = runner.invoke(main, ["validate", "plain"])

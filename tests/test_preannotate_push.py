@@ -15,10 +15,11 @@ pytestmark = pytest.mark.labelstudio
 
 
 def test_pre_annotated_tasks_become_predictions_once(
-    ls_conn: Connection, workdir: Path, project_title: str, monkeypatch: pytest.MonkeyPatch
+    ls_conn: Connection,
+    workdir: Path,
+    project_title: str,
+    cli_env: Connection,
 ) -> None:
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     runner = CliRunner()
     for args in (["ingest", "examples/seeds"], ["tasks", "--pre-annotate", "--model", "none"]):
         res = runner.invoke(main, args)
@@ -37,11 +38,12 @@ def test_pre_annotated_tasks_become_predictions_once(
 
 
 def test_predictions_reach_tasks_that_exist_already(
-    ls_conn: Connection, workdir: Path, project_title: str, monkeypatch: pytest.MonkeyPatch
+    ls_conn: Connection,
+    workdir: Path,
+    project_title: str,
+    cli_env: Connection,
 ) -> None:
     """Tasks pushed before pre-annotation get their predictions in one bulk import, once."""
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_conn.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_conn.api_key)
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", "examples/seeds"]).exit_code == 0
     assert runner.invoke(main, ["tasks"]).exit_code == 0
