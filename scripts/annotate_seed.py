@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
-from toolkit.labelstudio import DEFAULT_TITLE, client, find_project
-from toolkit.settings import connection
+from toolkit.labelstudio.client import client, find_project
+from toolkit.labelstudio.settings import connection
 
 DOC_ID = "000_502a72c922326d2e"
 
@@ -150,9 +151,9 @@ def result(text: str) -> list[dict[str, object]]:
 
 
 def main() -> int:
-    conn = connection()
+    conn = connection(Path(".env"))
     ls = client(conn)
-    project = find_project(ls, conn.url, DEFAULT_TITLE)
+    project = find_project(ls, conn.url, "News relations")
     if project is None:
         print("push the seed article first: make push", file=sys.stderr)
         return 1

@@ -14,10 +14,11 @@ import uuid
 from pathlib import Path
 
 from toolkit.ingest import parse_article_text
-from toolkit.labels import LabelSchema
-from toolkit.labelstudio import client, download_export, push
-from toolkit.settings import connection
-from toolkit.tasks import article_task
+from toolkit.labelschema import LabelSchema
+from toolkit.labelstudio.client import client, download_export
+from toolkit.labelstudio.push import push
+from toolkit.labelstudio.settings import connection
+from toolkit.labelstudio.tasks import article_task
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "valid" / "labelstudio-export-unicode.json"
 
@@ -47,7 +48,7 @@ ARTICLES = {
 
 
 def main() -> int:
-    conn = connection()
+    conn = connection(Path(".env"))
     labels = LabelSchema.load()
     title = f"export-cases-{uuid.uuid4().hex[:8]}"
     tasks = [article_task(parse_article_text(text, doc_id)) for doc_id, (text, _, _) in ARTICLES.items()]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.labels import LabelSchema
-from toolkit.server import free_port, start, stop
-from toolkit.settings import Connection
+from toolkit.labelschema import LabelSchema
+from toolkit.labelstudio.server import free_port, start, stop
+from toolkit.labelstudio.settings import Connection
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -76,8 +76,7 @@ def project_title() -> str:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch project folder as a new user would have: schemas/, seed article, no .env."""
-    shutil.copytree(REPO / "schemas", tmp_path / "schemas")
+    """A scratch project folder as a new user would have: the seed article and its annotation, no .env."""
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     shutil.copytree(REPO / "annotations", tmp_path / "annotations")
     monkeypatch.chdir(tmp_path)

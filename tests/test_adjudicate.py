@@ -9,21 +9,28 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_agreement import NAMES, SEED, ann, assert_matches_reference, ent, rel, three_seed_annotations, tiny_doc
 
-from toolkit.adjudicate import AdjudicationConfig, adjudicate, adjudicated_gold, decide, load_config
-from toolkit.adjudicate_review import push_review, review_title
-from toolkit.agreement import agreement, measure_documents
+from toolkit.adjudication.apply import adjudicate
+from toolkit.adjudication.config import AdjudicationConfig, load_config
+from toolkit.adjudication.decide import decide
+from toolkit.adjudication.review import push_review, review_title
+from toolkit.agreement.measure import agreement, measure_documents
 from toolkit.cli import main
-from toolkit.convert import annotation_to_result, canonical_to_document, pseudonym
+from toolkit.dataset.build import export
 from toolkit.errors import ConfigError, InputError
-from toolkit.export import export, select_gold
-from toolkit.labels import LabelSchema
-from toolkit.labelstudio import client, find_project, push
-from toolkit.pull import merge, pull
-from toolkit.settings import Connection
-from toolkit.tasks import document_task
-from toolkit.validate import validate_paths
+from toolkit.labelschema import LabelSchema
+from toolkit.labelstudio.client import client, find_project
+from toolkit.labelstudio.pull import pull
+from toolkit.labelstudio.push import push
+from toolkit.labelstudio.settings import Connection
+from toolkit.labelstudio.tasks import document_task
+from toolkit.records import canonical_to_document
+from toolkit.records.gold import adjudicated_gold, choose_gold
+from toolkit.records.labelstudio import annotation_to_result, pseudonym
+from toolkit.store import merge
+from toolkit.validation import validate_paths
+
+from helpers import NAMES, SEED, ann, assert_matches_reference, ent, rel, three_seed_annotations, tiny_doc
 
 REVIEW = AdjudicationConfig()
 SEED_CONFLICTS = [
@@ -161,7 +168,7 @@ def test_gold_is_stored_beside_untouched_annotations_and_export_follows_it(label
     assert held.documents == 0 and "8 unresolved adjudication conflict(s)" in held.skipped[0]
     adjudicate([folder], labels, AdjudicationConfig(policy="majority"))
     (doc,) = [canonical_to_document(json.loads(path.read_text()), str(path))]
-    gold = select_gold(doc)
+    gold = choose_gold(doc).annotation
     assert gold is not None and content(gold.entities, gold.relations, labels) == seed_gold(labels)
     assert export([folder], tmp_path / "dist", labels).entities == 57
 
@@ -175,7 +182,7 @@ def test_changed_annotation_makes_the_gold_out_of_date(labels: LabelSchema, tmp_
     first["entities"] = [e for e in first["entities"] if e["id"] != "pentagon2"]
     path.write_text(json.dumps(data))
     doc = canonical_to_document(data)
-    assert select_gold(doc) is None and "changed after `toolkit adjudicate` ran" in adjudicated_gold(doc)[1]
+    assert choose_gold(doc).annotation is None and "changed after `toolkit adjudicate` ran" in adjudicated_gold(doc)[1]
     data["annotations"] = data["annotations"][:1]  # one annotator left: the stale gold is removed
     path.write_text(json.dumps(data))
     r = adjudicate([folder], labels, REVIEW)
@@ -257,7 +264,7 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     local = canonical_to_document(three_seed_annotations([pseudonym(e) for e in emails]))
     task = document_task(local)
     del task["annotations"]
-    push(ls_conn, labels, [task], project_title, tmp_path / "build")
+    push(ls_conn, labels, [task], project_title)
     ls = client(ls_conn)
     (t,) = _tasks(ls, ls_conn, project_title)
     for k, (email, a) in enumerate(zip(emails, local.annotations, strict=True)):
@@ -280,8 +287,8 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     assert export([out], tmp_path / "dist", labels).documents == 0
 
     # the conflicts go to the review project as one task with the candidates as predictions
-    sent = push_review(ls_conn, labels, r, project_title, tmp_path / "build")
-    assert sent.created == 1 and push_review(ls_conn, labels, r, project_title, tmp_path / "build").created == 0
+    sent = push_review(ls_conn, labels, r, project_title)
+    assert sent.created == 1 and push_review(ls_conn, labels, r, project_title).created == 0
     (review,) = _tasks(ls, ls_conn, review_title(project_title))
     predictions = [p for p in ls.predictions.list(task=review.id) if p.task == review.id]  # filter is not applied
     assert sorted(p.model_version for p in predictions) == sorted(["agreed-by-majority", *map(pseudonym, emails)])

@@ -5,71 +5,29 @@ from __future__ import annotations
 
 import copy
 import json
-from collections import Counter
-from collections.abc import Collection
-from itertools import combinations
 from pathlib import Path
 from statistics import fmean
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from nervaluate import Evaluator
-from seqeval.metrics import f1_score as seqeval_f1
-from sklearn.metrics import cohen_kappa_score
-from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from toolkit.agreement import AgreementResult, card_section, measure_documents
-from toolkit.agreement_report import markdown, text
+from toolkit.agreement.compare import max_matching
+from toolkit.agreement.measure import measure_documents
+from toolkit.agreement.report import markdown, text
 from toolkit.cli import main
-from toolkit.compare import max_matching
-from toolkit.convert import canonical_to_document
-from toolkit.labels import LabelSchema
-from toolkit.models import Document
-from toolkit.tokens import bio_tags, tokenize
+from toolkit.labelschema import LabelSchema
+from toolkit.records import canonical_to_document
 
-REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / "annotations" / "000_502a72c922326d2e.json"
-TINY = "Ann met Bob of Acme in Rome."
-NAMES = ["annotator-aaaaaaaaaa", "annotator-bbbbbbbbbb", "annotator-cccccccccc"]
-
-
-def ent(rid: str, surface: str, label: str, text: str = TINY) -> dict[str, Any]:
-    start = text.index(surface)
-    return {"id": rid, "start": start, "end": start + len(surface), "label": label, "text": surface}
-
-
-def rel(head: str, label: str, tail: str) -> dict[str, Any]:
-    return {"head": head, "tail": tail, "label": label, "symmetric": False}
-
-
-def ann(name: str, entities: list[dict[str, Any]], relations: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"id": f"ann-{name[-1]}", "annotator": name, "entities": entities, "relations": relations, **extra}
-
-
-def tiny_doc(annotators: int = 2) -> dict[str, Any]:
-    a = ann(
-        NAMES[0],
-        [ent("a", "Ann", "PERSON"), ent("b", "Bob", "PERSON"), ent("c", "Acme", "ORG"), ent("r", "Rome", "GPE")],
-        [rel("a", "meets_with", "b"), rel("b", "member_of", "c"), rel("c", "located_in", "r")],
-    )
-    b = ann(
-        NAMES[1],
-        [
-            ent("x", "Ann", "PERSON"),
-            ent("y", "Bob", "PERSON"),
-            ent("z", "of Acme", "ORG"),
-            ent("w", "in Rome", "LOC"),
-        ],
-        [rel("y", "meets_with", "x"), rel("y", "member_of", "z"), rel("z", "located_in", "w")],
-    )
-    c = ann(NAMES[2], [ent("p", "Ann", "PERSON")], [])
-    return {"doc_id": "tiny", "text": TINY, "meta": {}, "annotations": [a, b, c][:annotators]}
-
-
-def by_label(rows: list[Any]) -> dict[str, Any]:
-    return {r.label: r for r in rows}
-
+from helpers import (
+    NAMES,
+    ann,
+    assert_matches_reference,
+    by_label,
+    ent,
+    three_seed_annotations,
+    tiny_doc,
+)
 
 # -- by hand -----------------------------------------------------------------------------------
 
@@ -152,142 +110,6 @@ def test_cancelled_and_superseded_annotations_are_not_compared(labels: LabelSche
 # -- the seed article with three annotators ---------------------------------------------------------
 
 
-def _variant(
-    seed: dict[str, Any],
-    name: str,
-    drop: Collection[str] = (),
-    relabel: dict[str, str] | None = None,
-    respan: dict[str, str] | None = None,
-    reverse: Collection[tuple[str, str, str]] = (),
-    unlink: Collection[tuple[str, str, str]] = (),
-    add: Collection[tuple[str, str, str]] = (),
-) -> dict[str, Any]:
-    gold, text = seed["annotations"][0], seed["text"]
-    ents = []
-    for e in copy.deepcopy(gold["entities"]):
-        if e["id"] in drop:
-            continue
-        e["label"] = (relabel or {}).get(e["id"], e["label"])
-        if e["id"] in (respan or {}):
-            surface = (respan or {})[e["id"]]
-            e["start"] = text.index(surface, e["start"])
-            e.update(end=e["start"] + len(surface), text=surface)
-        ents.append(e)
-    rels = []
-    for r in copy.deepcopy(gold["relations"]):
-        key = (r["head"], r["label"], r["tail"])
-        if key in unlink or r["head"] in drop or r["tail"] in drop:
-            continue
-        if key in reverse:
-            r["head"], r["tail"] = r["tail"], r["head"]
-        rels.append(r)
-    rels += [rel(h, label, t) for h, label, t in add]
-    return ann(name, ents, rels, id=f"seed-{name[-1]}", ground_truth=False)
-
-
-def three_seed_annotations(names: list[str] = NAMES) -> dict[str, Any]:
-    """The seed article as three people annotated it, with deliberate disagreements:
-
-    A leaves out the testimony (and its relation) and calls the second Pentagon a GPE;
-    B shortens "September last year" and "artillery shells", draws North Korea–Russia cooperation
-    the other way round (symmetric: still the same relation) and misses one accusation;
-    C calls "Northeast Asian" a GPE, reverses two symmetric relations and one directed one
-    (hasc part_of us1), and adds an accusation nobody else drew.
-    """
-    seed = json.loads(SEED.read_text())
-    a = _variant(seed, names[0], drop={"testimony"}, relabel={"pentagon2": "GPE"})
-    b = _variant(
-        seed,
-        names[1],
-        respan={"sept": "September", "shells": "shells"},
-        reverse={("nk1", "cooperates_with", "ru1")},
-        unlink={("nk_adj2", "accuses", "us4")},
-    )
-    c = _variant(
-        seed,
-        names[2],
-        relabel={"ne_asian": "GPE"},
-        reverse={
-            ("moscow", "cooperates_with", "pyongyang1"),
-            ("kim2", "meets_with", "putin"),
-            ("hasc", "part_of", "us1"),
-        },
-        add=(("austin1", "accuses", "ru1"),),
-    )
-    return {**seed, "annotations": [a, b, c]}
-
-
-# -- independent implementations ------------------------------------------------------------------
-
-
-def reference_figures(doc: Document, labels: LabelSchema) -> dict[str, Any]:
-    """The same figures from other people's code: nervaluate (spans), seqeval (BIO spans),
-    scikit-learn (Cohen's kappa), statsmodels (Fleiss' kappa); relations by plain set arithmetic."""
-    anns = {a.annotator: a for a in doc.annotations if not a.was_cancelled}
-    names = sorted(anns)
-    spans = {n: [{"label": e.label, "start": e.start, "end": e.end - 1} for e in anns[n].entities] for n in names}
-    tokens = tokenize(doc.text)
-    tags = {n: bio_tags(tokens, [(e.start, e.end, e.label) for e in anns[n].entities])[0] for n in names}
-    out: dict[str, Any] = {"pairs": {}}
-    sums: Counter[str] = Counter()
-    for x, y in combinations(names, 2):
-        ev = Evaluator([spans[x]], [spans[y]], tags=labels.entity_names, loader="dict").evaluate()
-        strict, typed = ev["overall"]["strict"], ev["overall"]["ent_type"]
-        rx, ry = _relation_set(anns[x], labels), _relation_set(anns[y], labels)
-        pair = {
-            "entity_exact": strict.f1,
-            "entity_lenient": typed.f1,
-            "entity_by_label": {t: r["strict"].f1 for t, r in ev["entities"].items()},
-            "entity_lenient_by_label": {t: r["ent_type"].f1 for t, r in ev["entities"].items()},
-            "seqeval": seqeval_f1([tags[x]], [tags[y]]),
-            "relation_exact": 2 * len(rx & ry) / (len(rx) + len(ry)),
-            "kappa": cohen_kappa_score(tags[x], tags[y]),
-        }
-        out["pairs"][(x, y)] = pair
-        sums["correct"] += strict.correct
-        sums["typed"] += typed.correct
-        sums["size"] += strict.actual + strict.possible
-    out["entity_exact_pooled"] = 2 * sums["correct"] / sums["size"]
-    out["entity_lenient_pooled"] = 2 * sums["typed"] / sums["size"]
-    if len(names) >= 3:
-        table, _ = aggregate_raters(list(zip(*(tags[n] for n in names), strict=True)))
-        out["fleiss"] = fleiss_kappa(table, method="fleiss")
-    return out
-
-
-def _relation_set(a: Any, labels: LabelSchema) -> set[tuple[Any, ...]]:
-    span = {e.id: (e.start, e.end) for e in a.entities}
-    out = set()
-    for r in a.relations:
-        ends = (span[r.head], span[r.tail])
-        out.add((r.label, frozenset(ends) if labels.is_symmetric(r.label) else ends))
-    return out
-
-
-def assert_matches_reference(result: AgreementResult, doc: Document, labels: LabelSchema) -> None:
-    ref = reference_figures(doc, labels)
-    ents, rels = by_label(result.entities), by_label(result.relations)
-    pairs = ref["pairs"]
-    assert ents["(all)"].exact.pooled == pytest.approx(ref["entity_exact_pooled"])
-    assert ents["(all)"].lenient.pooled == pytest.approx(ref["entity_lenient_pooled"])
-    assert ents["(all)"].exact.pair_mean == pytest.approx(fmean(p["entity_exact"] for p in pairs.values()))
-    assert ents["(all)"].lenient.pair_mean == pytest.approx(fmean(p["entity_lenient"] for p in pairs.values()))
-    assert ents["(all)"].exact.pair_mean == pytest.approx(fmean(p["seqeval"] for p in pairs.values()))
-    for label, score in ents.items():
-        if label != "(all)":
-            # nervaluate reports a label for a pair only when one of the two used it; so do we
-            exact = [p["entity_by_label"][label] for p in pairs.values() if label in p["entity_by_label"]]
-            lenient = [p["entity_lenient_by_label"][label] for p in pairs.values() if label in p["entity_by_label"]]
-            assert (score.exact.pairs, score.lenient.pairs) == (len(exact), len(exact)), label
-            assert score.exact.pair_mean == pytest.approx(fmean(exact)), label
-            assert score.lenient.pair_mean == pytest.approx(fmean(lenient)), label
-    assert rels["(all)"].exact.pair_mean == pytest.approx(fmean(p["relation_exact"] for p in pairs.values()))
-    got_kappa = {k.annotators: k.kappa for k in result.cohen}
-    assert got_kappa == pytest.approx({k: p["kappa"] for k, p in pairs.items()})
-    if "fleiss" in ref:
-        assert result.fleiss[0].kappa == pytest.approx(ref["fleiss"])
-
-
 def test_tiny_case_matches_independent_implementations(labels: LabelSchema) -> None:
     doc = canonical_to_document(tiny_doc(3))
     assert_matches_reference(measure_documents([doc], labels), doc, labels)
@@ -335,6 +157,13 @@ def test_text_and_card_section(labels: LabelSchema) -> None:
     assert "no inter-annotator agreement" in markdown(measure_documents([], labels))
 
 
+def release_card(name: str) -> str:
+    """The README of a release built in the current folder (annotations/, adjudication.toml if any)."""
+    res = CliRunner().invoke(main, ["release", "--version", "1.0.0", "-o", name, "--releases", f"{name}-releases"])
+    assert res.exit_code == 0, res.output
+    return Path(name, "README.md").read_text()
+
+
 def test_reviewers_are_left_out_of_agreement(
     labels: LabelSchema, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,11 +173,11 @@ def test_reviewers_are_left_out_of_agreement(
     (tmp_path / "annotations").mkdir()
     (tmp_path / "annotations" / "tiny.json").write_text(json.dumps(tiny_doc(3)))
     monkeypatch.chdir(tmp_path)
-    assert "(3 annotator pair(s))" in card_section([Path("annotations")], labels)
+    assert "(3 annotator pair(s))" in release_card("d1")
     res = CliRunner().invoke(main, ["agreement"])
     assert "Reviewers left out" not in res.output and "3 annotator pair(s)" in res.output
     Path("adjudication.toml").write_text(f'reviewers = ["{NAMES[2]}"]\n')
-    assert "(1 annotator pair(s))" in card_section([Path("annotations")], labels)
+    assert "(1 annotator pair(s))" in release_card("d2")  # the release card leaves the reviewer out too
     res = CliRunner().invoke(main, ["agreement"])
     assert f"Reviewers left out (they resolve, not annotate): {NAMES[2]}" in res.output
     assert "1 annotator pair(s)" in res.output

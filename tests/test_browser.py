@@ -12,12 +12,13 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from datasets import load_dataset
-from lsbrowser import CHROMIUM, REGION, logged_in_page
 
 from toolkit.cli import main
-from toolkit.labels import LabelSchema
-from toolkit.labelstudio import client, find_project
-from toolkit.settings import Connection
+from toolkit.labelschema import LabelSchema
+from toolkit.labelstudio.client import client, find_project
+from toolkit.labelstudio.settings import Connection
+
+from lsbrowser import CHROMIUM, REGION, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]
 

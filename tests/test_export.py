@@ -10,7 +10,7 @@ from datasets import ClassLabel, load_dataset
 
 from toolkit.cli import main
 from toolkit.errors import ConfigError
-from toolkit.settings import connection, read_env_file
+from toolkit.labelstudio.settings import connection, read_env_file
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "annotations" / "000_502a72c922326d2e.json"

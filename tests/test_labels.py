@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
+from toolkit.dataset.build import document_features
 from toolkit.errors import SchemaFileError
-from toolkit.export import document_features
-from toolkit.labels import LabelSchema
+from toolkit.labelschema import DEFAULT_LABELS, RESOURCES, LabelSchema
+from toolkit.validation import validate_paths
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,9 @@ REQUIRED_RELATIONS = {
 
 
 def copy_schema(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "schemas", tmp_path / "schemas")
+    """The bundled label schema copied to a folder of its own (nothing else beside it)."""
+    (tmp_path / "schemas").mkdir()
+    shutil.copy(DEFAULT_LABELS, tmp_path / "schemas" / "news.labels.json")
     return tmp_path / "schemas" / "news.labels.json"
 
 
@@ -125,13 +128,21 @@ def test_bad_label_schema_is_refused_with_the_file_named(tmp_path: Path, mutate,
 
 
 def test_invalid_json_schema_file_is_reported_before_data(tmp_path: Path) -> None:
+    resources = tmp_path / "resources"
+    shutil.copytree(RESOURCES, resources)
+    (resources / "labelstudio-task.schema.json").write_text('{"type": 12}')
+    schema = LabelSchema.load(DEFAULT_LABELS, resources)
+    with pytest.raises(SchemaFileError, match=r"labelstudio-task\.schema\.json: not a valid JSON Schema"):
+        validate_paths([REPO / "tests/data/valid/directions.json"], schema)
+
+
+def test_label_schema_anywhere_uses_the_packaged_json_schemas(tmp_path: Path) -> None:
+    """A label schema alone in a folder validates: meta-schema and task schemas ship in the package."""
     path = copy_schema(tmp_path)
-    (path.parent / "labelstudio-task.schema.json").write_text('{"type": 12}')
     result = CliRunner().invoke(
         main, ["--labels", str(path), "validate", str(REPO / "tests/data/valid/directions.json")]
     )
-    assert result.exit_code == 2
-    assert "labelstudio-task.schema.json" in result.output and "not a valid JSON Schema" in result.output
+    assert result.exit_code == 0, result.output
 
 
 def test_cli_schema_commands() -> None:

@@ -12,15 +12,16 @@ from click.testing import CliRunner
 from datasets import load_dataset
 
 from toolkit.cli import main
-from toolkit.convert import pseudonym
 from toolkit.ingest import parse_article_text
-from toolkit.labels import LabelSchema
-from toolkit.labelstudio import client, find_project, push
-from toolkit.pull import pull
-from toolkit.server import healthy
-from toolkit.settings import Connection
-from toolkit.tasks import article_task
-from toolkit.validate import validate_paths
+from toolkit.labelschema import LabelSchema
+from toolkit.labelstudio.client import client, find_project
+from toolkit.labelstudio.pull import pull
+from toolkit.labelstudio.push import push
+from toolkit.labelstudio.server import healthy
+from toolkit.labelstudio.settings import Connection
+from toolkit.labelstudio.tasks import article_task
+from toolkit.records.labelstudio import pseudonym
+from toolkit.validation import validate_paths
 
 pytestmark = pytest.mark.labelstudio
 TEXT = "Lloyd Austin met Kim Jong-un in Pyongyang 😀.\r\nRussia denied it."
@@ -205,7 +206,7 @@ def test_wrong_token_is_a_clear_error(ls_conn: Connection, monkeypatch: pytest.M
 
 
 def test_label_studio_start_writes_private_env_and_stop_stops(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit.server import free_port
+    from toolkit.labelstudio.server import free_port
 
     if os.environ.get("LABEL_STUDIO_BIN") is None:
         monkeypatch.setenv(

@@ -13,21 +13,14 @@ from click.testing import CliRunner
 
 from toolkit.cli import main
 from toolkit.errors import ConfigError, SchemaFileError, ToolkitError
-from toolkit.labels import LabelSchema
-from toolkit.preannotate import (
-    Gazetteer,
-    Preannotator,
-    Span,
-    build_preannotator,
-    check_predictions,
-    default_patterns_path,
-    load_model,
-    load_patterns,
-    pattern_spans,
-    pre_annotate,
-    resolve,
-)
-from toolkit.preannotate_eval import evaluate, format_report, paragraphs
+from toolkit.labelschema import RESOURCES, LabelSchema
+from toolkit.preannotation.evaluate import evaluate, format_report, paragraphs
+from toolkit.preannotation.gazetteer import Gazetteer
+from toolkit.preannotation.model import load_model
+from toolkit.preannotation.patterns import default_patterns_path, load_patterns, pattern_spans
+from toolkit.preannotation.predict import Preannotator, build_preannotator, pre_annotate
+from toolkit.preannotation.spans import Span, resolve
+from toolkit.validation import check_predictions
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = "000_502a72c922326d2e"
@@ -77,7 +70,7 @@ def test_resolve_prefers_longer_then_earlier() -> None:
 
 def test_real_patterns_file_loads_and_finds_the_seed_dates(labels: LabelSchema) -> None:
     path = default_patterns_path(labels)
-    assert path == REPO / "schemas" / "news.patterns.json"
+    assert path == RESOURCES / "news.patterns.json"
     patterns = load_patterns(path, labels)
     assert {p.label for p in patterns} <= set(labels.entity_names)
     doc = json.loads((REPO / "annotations" / f"{SEED}.json").read_text())
@@ -106,7 +99,7 @@ def test_real_patterns_file_loads_and_finds_the_seed_dates(labels: LabelSchema) 
 def test_invalid_patterns_file_is_refused_with_file_and_place(
     labels: LabelSchema, tmp_path: Path, entry: dict, message: str
 ) -> None:
-    shutil.copy(REPO / "schemas" / "patterns.meta.schema.json", tmp_path)
+    shutil.copy(RESOURCES / "patterns.meta.schema.json", tmp_path)
     pattern = {"name": "years", "label": "DATE", "pattern": "(?:19|20)\\d{2}", "examples": ["1999"], **entry}
     path = tmp_path / "bad.patterns.json"
     path.write_text(json.dumps({"patterns": [pattern]}))
@@ -215,10 +208,10 @@ def test_build_from_annotations_folder(labels: LabelSchema) -> None:
 
 
 def test_evaluation_separates_leave_one_out_patterns_and_within_document(labels: LabelSchema) -> None:
-    from toolkit.validate import load_documents
+    from toolkit.validation import load_documents
 
     docs, _ = load_documents([REPO / "annotations"], labels)
-    (ev,) = evaluate(docs, labels, load_patterns(REPO / "schemas" / "news.patterns.json", labels))
+    (ev,) = evaluate(docs, labels, load_patterns(RESOURCES / "news.patterns.json", labels))
     rows = {r.name: r.score for r in ev.rows}
     assert (ev.gold, ev.others, ev.forms) == (57, 0, 0)
     loo = rows["leave-one-out gazetteer"]

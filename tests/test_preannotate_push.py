@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.labelstudio import client, find_project
-from toolkit.settings import Connection
+from toolkit.labelstudio.client import client, find_project
+from toolkit.labelstudio.settings import Connection
 
 pytestmark = pytest.mark.labelstudio
 

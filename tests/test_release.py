@@ -14,11 +14,11 @@ from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.hf_api import CommitInfo
 
 from toolkit.cli import main
-from toolkit.configs import split_of
-from toolkit.convert import task_to_document
+from toolkit.dataset.configs import split_of
+from toolkit.dataset.manifest import check_version, required_bump
+from toolkit.dataset.publish import plan, publish
 from toolkit.errors import ToolkitError
-from toolkit.manifest import check_version, required_bump
-from toolkit.publish import plan, publish
+from toolkit.records.labelstudio import task_to_document
 
 REPO = Path(__file__).resolve().parent.parent
 UNICODE_EXPORT = REPO / "tests" / "data" / "valid" / "labelstudio-export-unicode.json"

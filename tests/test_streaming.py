@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from toolkit.jsonstream import ArrayStream, find_boundary
-from toolkit.parallel import PARALLEL_MIN_BYTES
-from toolkit.synth import iter_synthetic
-from toolkit.validate import validate_paths
+from toolkit.bench.synth import iter_synthetic
+from toolkit.io.jsonstream import ArrayStream, find_boundary
+from toolkit.validation import validate_paths
+from toolkit.validation.parallel import PARALLEL_MIN_BYTES
 
 
 def read_all(path: Path) -> list:

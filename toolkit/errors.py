@@ -15,10 +15,8 @@ class InputError(ToolkitError):
     exit_code = 2
 
 
-class SchemaFileError(ToolkitError):
-    """A file in schemas/ is itself invalid; raised before any data is read."""
-
-    exit_code = 2
+class SchemaFileError(InputError):
+    """A label schema, patterns file or JSON Schema is itself invalid; raised before any data is read."""
 
 
 class ConfigError(ToolkitError):

@@ -1,4 +1,4 @@
-"""Read article files (seed format, .txt/.md, JSONL) into Article records.
+"""Read article files (seed format, .txt/.md, JSONL, a JSON array) into Article records.
 
 Body text is kept exactly as found after the dateline, because every span offset points into it.
 """
@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
-from .models import Article
+from .errors import InputError
+from .io.reader import decode_utf8, iter_records, parse_json, read_bytes
+from .records import Article
 
 # ` date 2024-05-01 (MENAFN) Body...`: the seed corpus's dateline, on the body's first line.
 DATELINE = re.compile(r"\A[ \t]*date[ \t]+(?P<date>\d{4}-\d{2}-\d{2})[ \t]+\((?P<source>[^()\r\n]{1,100})\)[ \t]+")
@@ -24,8 +24,9 @@ ID_PATTERN = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @dataclass(slots=True)
 class Skipped:
-    path: str
-    reason: str
+    """A file or line that was not ingested; `message` names it, says what is wrong and how to fix it."""
+
+    message: str
 
 
 @dataclass(slots=True)
@@ -56,54 +57,61 @@ def parse_article_text(text: str, stem: str | None, path: str | None = None) -> 
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
+    data = read_bytes(path, "an article (.txt, .md or JSONL)")
     if not data.strip():
-        raise ValueError("empty file")
+        raise InputError(f"{path}: empty file; expected an article")
     if b"\x00" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes); expected UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start}; re-save the file as UTF-8"
-        ) from exc
-    return text.removeprefix("\ufeff")
+        raise InputError(f"{path}: binary file (contains NUL bytes); expected UTF-8 text")
+    return decode_utf8(data, str(path))
 
 
 def _read_jsonl(path: Path, result: IngestResult) -> None:
+    """One article per line; a bad line is skipped and named, the others go through."""
     text = _decode(path)
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
         try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            result.skipped.append(Skipped(where, f"not valid JSON: {exc}"))
+            obj = parse_json(line.encode("utf-8"), where)
+        except InputError as exc:
+            result.skipped.append(Skipped(str(exc)))
             continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
-            result.skipped.append(Skipped(where, 'expected an object with a non-empty string "text"'))
-            continue
-        raw_id = obj.get("id")
-        doc_id = safe_id(str(raw_id)) if raw_id is not None else ""
-        date, source = obj.get("date"), obj.get("source")
-        result.articles.append(
-            Article(
-                id=doc_id or content_id(obj["text"]),
-                text=obj["text"],
-                source=str(source) if source is not None else None,
-                date=str(date) if date is not None else None,
-                title=str(obj["title"]) if obj.get("title") is not None else None,
-                path=where,
-            )
+        _add_record(obj, where, result)
+
+
+def _read_json(path: Path, result: IngestResult) -> None:
+    """A JSON array of article objects (or one object); reading stops at the first syntax error, named."""
+    try:
+        for where, obj in iter_records(path):
+            _add_record(obj, where, result)
+    except InputError as exc:
+        result.skipped.append(Skipped(str(exc)))
+
+
+def _add_record(obj: object, where: str, result: IngestResult) -> None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
+        result.skipped.append(Skipped(f'{where}: expected an object with a non-empty string "text"'))
+        return
+    raw_id = obj.get("id")
+    doc_id = safe_id(str(raw_id)) if raw_id is not None else ""
+    result.articles.append(
+        Article(
+            id=doc_id or content_id(obj["text"]),
+            text=obj["text"],
+            source=_opt(obj.get("source")),
+            date=_opt(obj.get("date")),
+            title=_opt(obj.get("title")),
+            path=where,
         )
+    )
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:
     for p in paths:
         if p.is_dir():
             yield from sorted(
-                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
+                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES | {".json"}
             )
         else:
             yield p
@@ -115,21 +123,23 @@ def ingest(paths: Iterable[Path]) -> IngestResult:
     for path in _expand(paths):
         try:
             if not path.exists():
-                raise ValueError("no such file")
+                raise InputError(f"{path}: no such file; check the path")
             if path.suffix.lower() in JSONL_SUFFIXES:
                 _read_jsonl(path, result)
+            elif path.suffix.lower() == ".json":
+                _read_json(path, result)
             else:
                 result.articles.append(parse_article_text(_decode(path), path.stem, str(path)))
-        except (OSError, ValueError) as exc:
-            result.skipped.append(Skipped(str(path), str(exc)))
+        except InputError as exc:
+            result.skipped.append(Skipped(str(exc)))
     seen: dict[str, str] = {}
     unique: list[Article] = []
     for art in result.articles:
         if art.id in seen:
             result.skipped.append(
                 Skipped(
-                    art.path or art.id,
-                    f'duplicate id {art.id!r} (first seen in {seen[art.id]}); rename the file or set a distinct "id"',
+                    f"{art.path or art.id}: duplicate id {art.id!r} (first seen in {seen[art.id]}); "
+                    'rename the file or set a distinct "id"'
                 )
             )
             continue
@@ -144,8 +154,25 @@ def article_record(art: Article) -> dict[str, object]:
 
 
 def read_articles(path: Path) -> list[Article]:
-    """Read back the JSONL that `ingest` wrote."""
-    return [
-        Article(id=o["id"], text=o["text"], source=o.get("source"), date=o.get("date"), title=o.get("title"))
-        for o in (orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip())
-    ]
+    """Read back the JSONL that `ingest` wrote; anything else is an InputError naming the line."""
+    out = []
+    for where, o in iter_records(path):
+        if not isinstance(o, dict) or not isinstance(o.get("id"), str) or not isinstance(o.get("text"), str):
+            raise InputError(
+                f'{where}: expected an article {{"id": "...", "text": "..."}} as `toolkit ingest` writes it; '
+                "run `toolkit ingest` to make this file"
+            )
+        out.append(
+            Article(
+                id=o["id"],
+                text=o["text"],
+                source=_opt(o.get("source")),
+                date=_opt(o.get("date")),
+                title=_opt(o.get("title")),
+            )
+        )
+    return out
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,51 @@
+"""What every command shares: the label schema option, default paths, and the Label Studio connection.
+
+The defaults are relative to the folder the command runs in; library code never assumes one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..labelschema import LabelSchema
+from ..labelstudio.settings import Connection, connection
+
+PathArg = click.Path(path_type=Path)
+ANNOTATIONS = Path("annotations")
+BUILD = Path("build")
+DIST = Path("dist/news-relations")
+RELEASES = Path("releases")
+ENV_FILE = Path(".env")
+ADJUDICATION_CONFIG = Path("adjudication.toml")
+LABEL_STUDIO_DATA = Path(".labelstudio")
+LABEL_STUDIO_BIN = Path(".venv-ls/bin/label-studio")
+DEFAULT_PROJECT = "News relations"
+
+
+def labels(ctx: click.Context) -> LabelSchema:
+    """The label schema named by `--labels` (loaded once per command)."""
+    obj = ctx.find_root().obj
+    if "labels" not in obj:
+        obj["labels"] = LabelSchema.load(obj["labels_path"])
+    schema: LabelSchema = obj["labels"]
+    return schema
+
+
+def ls_connection() -> Connection:
+    return connection(ENV_FILE)
+
+
+def project_option(help_text: str = "Project title.") -> Any:
+    return click.option("--project", "title", default=DEFAULT_PROJECT, show_default=True, help=help_text)
+
+
+def reviewers_from(config_path: Path | None) -> tuple[Path | None, frozenset[str]]:
+    """The adjudication config to use (the given one, else adjudication.toml when present) and its reviewers."""
+    from ..adjudication.config import load_config
+
+    if config_path is None and ADJUDICATION_CONFIG.exists():
+        config_path = ADJUDICATION_CONFIG
+    return config_path, (load_config(config_path).reviewers if config_path else frozenset())

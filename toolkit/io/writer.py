@@ -1,0 +1,93 @@
+"""Atomic writes: a temporary file beside the target, fsync, rename. Readers never see half a file.
+
+Files get the mode the user's umask gives (0666 & ~umask), as `open()` would; `tempfile` alone
+would leave them 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under the usual 022)."""
+    return 0o666 & ~_umask()
+
+
+def dir_mode() -> int:
+    return 0o777 & ~_umask()
+
+
+@contextmanager
+def atomic_writer(path: Path, mode: str = "wb", *, private: bool = False) -> Iterator[IO[Any]]:
+    """Write to a temporary file beside `path`, fsync, then rename over it.
+
+    `private` keeps the file 0600 (secrets); otherwise it gets the umask's mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600 if private else file_mode())
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
+    with atomic_writer(path, private=private) as fh:
+        fh.write(data)
+
+
+def dump_pretty(obj: Any) -> bytes:
+    """Pretty, key-sorted JSON with a final newline: readable git diffs, byte-stable output."""
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def write_jsonl(path: Path, records: Iterable[Any]) -> int:
+    n = 0
+    with atomic_writer(path) as fh:
+        for rec in records:
+            fh.write(orjson.dumps(rec) + b"\n")
+            n += 1
+    return n
+
+
+def temp_dir_beside(target: Path) -> Path:
+    """A new empty folder next to `target` (same file system, so a rename can move it into place)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    os.chmod(tmp, dir_mode())
+    return tmp
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move the finished folder `new` into place of `target` (the old one is removed afterwards)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
