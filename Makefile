@@ -1,4 +1,5 @@
 # Quick start: `make demo` (local Label Studio + seed article + dataset), `make test` (whole suite).
+# `make help` lists every target: it prints the `## ` comment after each target name.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,18 +9,14 @@ TK := $(VENV)/bin/toolkit
 SEEDS ?= examples/seeds
 DATASET := dist/news-relations
 PIP_QUIET := --quiet --disable-pip-version-check
+FAST := not labelstudio and not browser
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
-        validate dataset export demo test lint clean bench
+        validate dataset export demo test test-fast test-browser lint clean bench release publish agreement \
+        adjudicate screenshot preannotate-eval
 
-help:
-	@echo "make demo               fresh machine -> Label Studio running, seed article pushed, dataset built"
-	@echo "make test               whole test suite (starts its own Label Studio)"
-	@echo "make label-studio       start the local Label Studio (prints URL and login)"
-	@echo "make label-studio-stop  stop it"
-	@echo "make pull dataset       annotations from Label Studio -> annotations/ -> $(DATASET)"
-	@echo "make lint               ruff + mypy"
-	@echo "make test-browser       the real-browser tests only (needs /usr/bin/chromium: apt-get install chromium)"
+help: ## list every target
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_ -]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[test]'
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed ## the toolkit's virtualenv (.venv) with the test tools
 
 # Label Studio lives in its own virtualenv so its pins never clash with the toolkit's.
 $(LS_VENV)/.installed:
@@ -36,40 +33,40 @@ $(LS_VENV)/.installed:
 	$(LS_VENV)/bin/pip install $(PIP_QUIET) 'label-studio==$(LS_VERSION)'
 	touch $@
 
-label-studio-install: $(LS_VENV)/.installed
+label-studio-install: $(LS_VENV)/.installed ## Label Studio in its own virtualenv (.venv-ls, about 1 GB)
 
-label-studio: venv label-studio-install
+label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 (prints URL and login)
 	@$(TK) label-studio start
 	@$(TK) label-studio login
 
-label-studio-stop: venv
+label-studio-stop: venv ## stop the local Label Studio
 	@$(TK) label-studio stop
 
-login: venv
+login: venv ## print the local Label Studio's URL, e-mail and password
 	@$(TK) label-studio login
 
-open: login
+open: login ## how to start annotating
 	@echo "Open the URL above, log in, click the project 'News relations', then 'Label All Tasks'."
 
-ingest: venv
+ingest: venv ## article files (SEEDS=examples/seeds) -> build/articles.jsonl
 	$(TK) ingest $(SEEDS) -o build/articles.jsonl
 
-tasks: ingest
+tasks: ingest ## build/articles.jsonl -> build/tasks.jsonl (Label Studio tasks)
 	$(TK) tasks build/articles.jsonl -o build/tasks.jsonl
 
-push: tasks
+push: tasks ## tasks and the committed annotations -> the Label Studio project
 	$(TK) push build/tasks.jsonl --annotations annotations
 
-pull: venv
+pull: venv ## Label Studio -> annotations/ (merged, nothing lost)
 	$(TK) pull -o annotations
 
-validate: venv
+validate: venv ## check annotations/ (JSON Schema + semantic checks)
 	$(TK) validate annotations
 
-dataset export: validate
+dataset export: validate ## annotations/ -> dist/news-relations (unversioned build)
 	$(TK) export annotations -o $(DATASET)
 
-demo: label-studio push dataset
+demo: label-studio push dataset ## fresh machine -> Label Studio running, seed article pushed, dataset built
 	@$(VENV)/bin/python -c "from datasets import load_dataset; ds = load_dataset('$(DATASET)', split='train'); \
 	  print(f'load_dataset($(DATASET)): {ds.num_rows} document(s), ' \
 	  f'{sum(len(e) for e in ds[\"entities\"])} entities, {sum(len(r) for r in ds[\"relations\"])} relations')"
@@ -78,42 +75,43 @@ demo: label-studio push dataset
 	@echo "Annotate (project 'News relations' -> Label All Tasks), then run: make pull dataset"
 	@echo "Stop the server with: make label-studio-stop"
 
-test: venv label-studio-install
+test: venv label-studio-install ## the whole test suite (starts its own Label Studio; browser tests need chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv
-	$(VENV)/bin/ruff check toolkit tests scripts
-	$(VENV)/bin/mypy
+test-fast: venv ## every test that needs no Label Studio and no browser (well under a minute)
+	$(VENV)/bin/pytest -m "$(FAST)" $(PYTEST_ARGS)
 
-clean:
+test-browser: venv label-studio-install ## only the real-browser tests (needs /usr/bin/chromium: apt-get install chromium)
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+lint: venv ## ruff, mypy and the layer contract (import-linter)
+	$(VENV)/bin/ruff check toolkit tests scripts
+	$(VENV)/bin/ruff format --check toolkit tests scripts
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+
+clean: ## remove build/ and dist/
 	rm -rf build dist
 
-bench: venv
+bench: venv ## throughput and peak memory of each stage against the raw limit (BENCH_TASKS=20000)
 	$(VENV)/bin/python -m toolkit.bench --tasks $${BENCH_TASKS:-20000}
 
-release: validate
+release: validate ## versioned release: make release VERSION=X.Y.Z
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
 	$(TK) release --version $(VERSION) annotations -o $(DATASET)
 
-publish: venv
+publish: venv ## upload the release to the Hub: make publish REPO=ORG/NAME [DRY_RUN=1]
 	@test -n "$(REPO)" || { echo "usage: make publish REPO=ORG/NAME [DRY_RUN=1]"; exit 2; }
 	$(TK) publish $(DATASET) --repo-id $(REPO) $(if $(DRY_RUN),--dry-run,)
 
-.PHONY: agreement adjudicate
-agreement: venv
+agreement: venv ## inter-annotator agreement over annotations/
 	$(TK) agreement annotations
 
-adjudicate: venv
+adjudicate: venv ## one gold annotation per document with several annotators
 	$(TK) adjudicate annotations
 
-# The real-browser test: Debian's Chromium (apt-get install chromium), driven by playwright.
-.PHONY: test-browser screenshot preannotate-eval
-test-browser: venv label-studio-install
-	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
-
-# docs/labeling.png, taken by the browser test just before it submits.
-screenshot: venv label-studio-install
+screenshot: venv label-studio-install ## docs/labeling.png, taken by the browser test just before it submits
 	TOOLKIT_DOCS_SCREENSHOT=docs/labeling.png $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
-preannotate-eval: venv
+preannotate-eval: venv ## precision and recall of pre-annotation on annotations/
 	$(TK) preannotate-eval --annotations annotations

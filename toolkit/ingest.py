@@ -19,6 +19,7 @@ from .records import Article
 DATELINE = re.compile(r"\A[ \t]*date[ \t]+(?P<date>\d{4}-\d{2}-\d{2})[ \t]+\((?P<source>[^()\r\n]{1,100})\)[ \t]+")
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | {".json"}
 ID_PATTERN = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -110,9 +111,7 @@ def _add_record(obj: object, where: str, result: IngestResult) -> None:
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:
     for p in paths:
         if p.is_dir():
-            yield from sorted(
-                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES | {".json"}
-            )
+            yield from sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in ARTICLE_SUFFIXES)
         else:
             yield p
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..io.reader import load_json
+from ..io.reader import parse_json, read_bytes
 from ..io.writer import atomic_write_bytes, dump_pretty
 from ..labelschema import LabelSchema
 from ..records import Document
@@ -74,8 +74,8 @@ def _target(doc: Document) -> tuple[Path, dict[str, Any], bytes]:
             f"{doc.where}: adjudicate writes into the annotations/ files; pull this export first "
             "(`toolkit pull`) or use --dry-run"
         )
-    before = path.read_bytes()
-    obj = load_json(path)
+    before = read_bytes(path, "an annotations/ file")
+    obj = parse_json(before, str(path))
     if not isinstance(obj, dict) or obj.get("doc_id") != doc.doc_id:
         raise InputError(f"{path}: not a single annotations/ document file; use --dry-run for other inputs")
     return path, obj, before
