@@ -137,7 +137,7 @@ def test_voted_gold_that_breaks_the_label_schema_is_a_conflict(labels: LabelSche
         canonical_to_document({**tiny_doc(), "annotations": anns}), labels, AdjudicationConfig(policy="majority")
     )
     assert d is not None and [(c.kind, c.item) for c in d.conflicts] == [("check", "gold annotation: relation-type")]
-    assert "member_of cannot link PERSON -> ROLE" in d.conflicts[0].reason
+    assert "member_of cannot link Bob (PERSON) → Acme (ROLE)" in d.conflicts[0].reason
 
 
 def test_one_annotator_is_not_adjudicated(labels: LabelSchema) -> None:
@@ -270,7 +270,7 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     for k, (email, a) in enumerate(zip(emails, local.annotations, strict=True)):
         _annotate(ls, t.id, email, f"{project_title}-{k}", annotation_to_result(a))
     out = tmp_path / "annotations"
-    assert pull(ls_conn, out, project_title, workdir=tmp_path / "build").annotations_added == 3
+    assert pull(ls_conn, labels, out, project_title, workdir=tmp_path / "build").annotations_added == 3
 
     # agreement on what came back from Label Studio equals the independent implementations
     (pulled,) = [canonical_to_document(json.loads(p.read_text())) for p in out.glob("*.json")]
@@ -296,7 +296,7 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     # a reviewer submits the corrected annotation in the browser (here: through the API); pull; adjudicate
     reviewer = f"{project_title}-lead@example.com"
     _annotate(ls, review.id, reviewer, f"{project_title}-lead", annotation_to_result(d.annotation()))
-    assert pull(ls_conn, out, review_title(project_title), workdir=tmp_path / "build").annotations_added == 1
+    assert pull(ls_conn, labels, out, review_title(project_title), workdir=tmp_path / "build").annotations_added == 1
     final = adjudicate([out], labels, load_config(None, [pseudonym(reviewer)]))
     (d,) = final.decisions
     assert (d.method, d.decided_by, d.status) == ("reviewer", pseudonym(reviewer), "resolved")

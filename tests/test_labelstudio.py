@@ -94,7 +94,7 @@ def test_annotate_pull_validate_export_load(
     ]
     ls.annotations.create(id=task.id, result=result, completed_by=user.id)
     out = tmp_path / "annotations"
-    pulled = pull(ls_conn, out, project_title, workdir=tmp_path / "build")
+    pulled = pull(ls_conn, labels, out, project_title, workdir=tmp_path / "build")
     assert (pulled.tasks, pulled.files_written, pulled.annotations_added) == (1, 1, 1)
     raw = (out / "art-1.json").read_text()
     assert email not in raw and "@" not in raw
@@ -135,7 +135,7 @@ def test_pull_keeps_local_annotations_and_backs_up_changed_files(
     ls = client(ls_conn)
     created = ls.annotations.create(id=task.id, result=[region("p1", TEXT, "Lloyd Austin", "PERSON")])
     out, work = tmp_path / "annotations", tmp_path / "build"
-    pull(ls_conn, out, project_title, workdir=work)
+    pull(ls_conn, labels, out, project_title, workdir=work)
     path = out / "keep.json"
     doc = json.loads(path.read_text())
     local = dict(
@@ -158,14 +158,14 @@ def test_pull_keeps_local_annotations_and_backs_up_changed_files(
     ls.annotations.update(
         id=created.id, result=[region("p1", TEXT, "Lloyd Austin", "PERSON"), region("g1", TEXT, "Pyongyang", "GPE")]
     )
-    again = pull(ls_conn, out, project_title, workdir=work)
+    again = pull(ls_conn, labels, out, project_title, workdir=work)
     assert (again.annotations_updated, again.annotations_kept_local, again.annotations_added) == (1, 1, 0)
     merged = json.loads(path.read_text())
     assert [a["id"] for a in merged["annotations"]][1] == "local-only"
     assert len(merged["annotations"][0]["entities"]) == 2
     (backup,) = again.backups
     assert json.loads(Path(backup).read_text())["annotations"][1]["id"] == "local-only"
-    third = pull(ls_conn, out, project_title, workdir=work)
+    third = pull(ls_conn, labels, out, project_title, workdir=work)
     assert (third.files_unchanged, third.files_written, third.backups) == (1, 0, [])
 
 

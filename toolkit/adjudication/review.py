@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..labelschema import LabelSchema
+from ..labelschema import Controls, LabelSchema
 from ..labelstudio.push import PushResult, push
 from ..labelstudio.settings import Connection
 from ..labelstudio.tasks import task_data
@@ -25,7 +25,7 @@ def review_title(title: str) -> str:
     return f"{title} (review)"
 
 
-def review_task(decision: Decision) -> dict[str, Any]:
+def review_task(decision: Decision, controls: Controls) -> dict[str, Any]:
     """One review task: the document's text and every candidate annotation as a prediction."""
     doc = decision.doc
     if doc is None:
@@ -38,11 +38,11 @@ def review_task(decision: Decision) -> dict[str, Any]:
     predictions = []
     agreed = decision.annotation()
     if agreed.entities:
-        predictions.append({"model_version": "agreed-by-majority", "result": annotation_to_result(agreed)})
+        predictions.append({"model_version": "agreed-by-majority", "result": annotation_to_result(agreed, controls)})
     for name, ann in sorted(latest_by_annotator(doc).items()):
-        predictions.append({"model_version": name, "result": annotation_to_result(ann)})
+        predictions.append({"model_version": name, "result": annotation_to_result(ann, controls)})
     return {
-        "data": task_data(doc.doc_id, doc.text, meta, note),
+        "data": task_data(doc.doc_id, doc.text, meta, note, controls),
         "predictions": predictions,
     }
 
@@ -54,5 +54,5 @@ def push_review(
     title: str,
 ) -> PushResult:
     """Send every held-back document to the review project through the bulk import (never duplicated)."""
-    tasks = [review_task(d) for d in result.held_back]
+    tasks = [review_task(d, labels.controls) for d in result.held_back]
     return push(conn, labels, tasks, review_title(title))

@@ -68,10 +68,11 @@ def tasks(
     from ..io.writer import write_jsonl
     from ..preannotation.predict import build_preannotator, build_tasks
 
-    pre = build_preannotator(labels(ctx), annotations_dir, patterns_path, model_spec) if pre_annotate else None
+    schema = labels(ctx)
+    pre = build_preannotator(schema, annotations_dir, patterns_path, model_spec) if pre_annotate else None
     for note in pre.notes if pre else []:
         click.echo(note, err=True)
-    records, summary = build_tasks(read_articles(articles), pre)
+    records, summary = build_tasks(read_articles(articles), schema, pre)
     if summary:
         click.echo(summary)
     click.echo(f"wrote {write_jsonl(output, records)} task(s) to {output}")

@@ -56,11 +56,12 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
 @click.option(
     "--repair-offsets", is_flag=True, help="Convert spans stored in UTF-16 units (older Label Studio) to code points."
 )
-def pull(out_dir: Path, title: str, repair_offsets: bool) -> None:
+@click.pass_context
+def pull(ctx: click.Context, out_dir: Path, title: str, repair_offsets: bool) -> None:
     """Export the project and write one JSON file per annotated document (merged, never lost)."""
     from ..labelstudio.pull import pull as run
 
-    r = run(ls_connection(), out_dir, title, BUILD, repair_offsets=repair_offsets)
+    r = run(ls_connection(), labels(ctx), out_dir, title, BUILD, repair_offsets=repair_offsets)
     if repair_offsets:
         click.echo(f"repaired UTF-16 offsets of {r.offsets_repaired} span(s)")
     click.echo(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io.reader import iter_records
+from ..labelschema import LabelSchema
 from ..records import Document
 from ..records.labelstudio import repair_utf16_offsets, task_name, task_to_document
 from ..store import WriteResult, write_documents
@@ -24,6 +25,7 @@ class PullResult(WriteResult):
 
 def pull(
     conn: Connection,
+    labels: LabelSchema,
     out_dir: Path,
     title: str,
     workdir: Path,
@@ -46,11 +48,10 @@ def pull(
         if not task.get("annotations"):
             result.skipped_unannotated += 1
             continue
-        try:
-            doc, _ = task_to_document(task, f"task {task.get('id')}", emails)
-        except (KeyError, TypeError, AttributeError) as exc:  # a result missing a field Label Studio always sets
+        doc, _ = task_to_document(task, f"task {task.get('id')}", emails, labels.controls)
+        if doc is None:
             result.unreadable.append(
-                f"task {task.get('id')} ({task_name(task)}): malformed result ({exc!r}); "
+                f"task {task.get('id')} ({task_name(task)}): no text under data.{labels.controls.value}; "
                 f"it is kept in {export}, run `toolkit validate {export}` for details"
             )
             continue

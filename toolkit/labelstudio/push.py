@@ -80,7 +80,7 @@ def push(
             result.updated += 1
         else:
             result.unchanged += 1
-        result.annotations_imported += _add_missing_annotations(ls, conn.url, old, task.get("annotations", []))
+        result.annotations_imported += _add_missing_annotations(ls, conn.url, old, task.get("annotations", []), labels)
         if task.get("predictions") and not old.get("annotations"):
             pending.append((old, task["predictions"]))
     for i in range(0, len(new), batch):
@@ -91,15 +91,19 @@ def push(
     return result
 
 
-def _add_missing_annotations(ls: LabelStudio, url: str, old: dict[str, Any], wanted: list[dict[str, Any]]) -> int:
+def _add_missing_annotations(
+    ls: LabelStudio, url: str, old: dict[str, Any], wanted: list[dict[str, Any]], labels: LabelSchema
+) -> int:
     if not wanted:
         return 0
-    have, _ = task_to_document(old)
-    keys = {a.content_key() for a in have.annotations}
+    have, _ = task_to_document(old, controls=labels.controls)
+    keys = {a.content_key() for a in have.annotations} if have else set()
     added = 0
     for ann in wanted:
-        probe, _ = task_to_document({"id": old["id"], "data": old["data"], "annotations": [ann]})
-        if probe.annotations[0].content_key() in keys:
+        probe, _ = task_to_document(
+            {"id": old["id"], "data": old["data"], "annotations": [ann]}, controls=labels.controls
+        )
+        if probe is not None and probe.annotations and probe.annotations[0].content_key() in keys:
             continue
         call(
             f"add an annotation to task {old['id']}",
@@ -175,7 +179,7 @@ def push_files(
     payload: dict[str, dict[str, Any]] = {}
     if annotations is not None:
         for doc in load_valid_documents([annotations], labels, "push the annotations"):
-            payload[doc.doc_id] = document_task(doc)
+            payload[doc.doc_id] = document_task(doc, labels.controls)
     for task in read_tasks(task_files):
         payload.setdefault(task["data"]["doc_id"], task)
     check_predictions(payload.values(), labels)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..labelschema import LABELS_CONTROL, TEXT_OBJECT, LabelSchema
+from ..labelschema import Controls, LabelSchema
 from ..labelstudio.tasks import article_task
 from ..records import Article
 from ..validation import check_predictions, load_valid_documents
@@ -64,15 +64,15 @@ class Preannotator:
         spans = self.spans(text)
         if not spans:
             return None
-        return prediction_payload(text, spans, self.model_version)
+        return prediction_payload(text, spans, self.model_version, self.labels.controls)
 
 
-def prediction_payload(text: str, spans: Sequence[Span], model_version: str) -> dict[str, Any]:
+def prediction_payload(text: str, spans: Sequence[Span], model_version: str, controls: Controls) -> dict[str, Any]:
     result = [
         {
             "id": f"{PREDICTION_ID_PREFIX}{i}",
-            "from_name": LABELS_CONTROL,
-            "to_name": TEXT_OBJECT,
+            "from_name": controls.labels,
+            "to_name": controls.text,
             "type": "labels",
             "score": s.score,
             "value": {"start": s.start, "end": s.end, "text": text[s.start : s.end], "labels": [s.label]},
@@ -122,20 +122,22 @@ def pre_annotate(tasks: list[dict[str, Any]], pre: Preannotator) -> PreannotateR
     """Attach one prediction per task (in place); raise when any prediction fails the checks."""
     out = PreannotateResult(tasks=len(tasks))
     for task in tasks:
-        text = task["data"]["text"]
+        text = task["data"][pre.labels.controls.value]
         spans = pre.spans(text)
         if not spans:
             continue
-        task["predictions"] = [prediction_payload(text, spans, pre.model_version)]
+        task["predictions"] = [prediction_payload(text, spans, pre.model_version, pre.labels.controls)]
         out.predicted += 1
         out.spans.update(s.source.split(":")[0] for s in spans)
     check_predictions(tasks, pre.labels)
     return out
 
 
-def build_tasks(articles: Iterable[Article], pre: Preannotator | None) -> tuple[list[dict[str, Any]], str]:
+def build_tasks(
+    articles: Iterable[Article], labels: LabelSchema, pre: Preannotator | None
+) -> tuple[list[dict[str, Any]], str]:
     """One task per article, with a checked prediction each when `pre` is given; and a summary line."""
-    records = [article_task(a) for a in articles]
+    records = [article_task(a, labels.controls) for a in articles]
     if pre is None:
         return records, ""
     return records, pre_annotate(records, pre).summary(pre.model_version)

@@ -10,10 +10,11 @@ import functools
 import hashlib
 from typing import Any
 
-from ..labelschema import LABELS_CONTROL, TEXT_OBJECT
+from ..labelschema import Controls
 from .model import Annotation, Document, Entity, Loc, Problem, Relation, json_path
 
 PSEUDONYM_SALT = "news-relations/annotator:"
+DEFAULT_CONTROLS = Controls()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,94 +37,153 @@ def annotator_of(completed_by: Any, emails: dict[int, str] | None = None) -> str
     return pseudonym("unknown")
 
 
-def task_name(task: dict[str, Any]) -> str:
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+def task_name(task: Any) -> str:
+    """How messages name a task: its doc_id, else its Label Studio id."""
+    if not isinstance(task, dict):
+        return "task (not an object)"
+    data = task.get("data")
     doc_id = data.get("doc_id") if isinstance(data, dict) else None
-    if doc_id:
+    if isinstance(doc_id, str | int) and str(doc_id):
         return str(doc_id)
-    if task.get("id") is not None:
+    if isinstance(task.get("id"), str | int):
         return f"task {task['id']}"
     return "task (no id)"
 
 
+def task_text(task: Any, controls: Controls = DEFAULT_CONTROLS) -> str | None:
+    """The task's text (under the <Text value="$..."> key), or None when there is none."""
+    data = task.get("data") if isinstance(task, dict) else None
+    text = data.get(controls.value) if isinstance(data, dict) else None
+    return text if isinstance(text, str) else None
+
+
 def task_to_document(
-    task: dict[str, Any], where: str = "", emails: dict[int, str] | None = None
-) -> tuple[Document, list[Problem]]:
-    """Convert one exported task; problems found on the way (unknown controls) are returned, not raised."""
+    task: Any,
+    where: str = "",
+    emails: dict[int, str] | None = None,
+    controls: Controls = DEFAULT_CONTROLS,
+    source: str = "annotations",
+) -> tuple[Document | None, list[Problem]]:
+    """Convert one exported task, reading whatever can be read.
+
+    Returns None when the task has no text to anchor spans to. A result that cannot be read
+    (a missing or mistyped field: the JSON Schema check names it) is left out rather than raised;
+    results of a control the labeling config lacks come back as `label-config` problems.
+    `source` "predictions" converts the task's predictions instead, each as an annotation.
+    """
+    text = task_text(task, controls)
+    if text is None:
+        return None, []
     data = task["data"]
     name = task_name(task)
-    meta = {k: data.get(k) for k in ("source", "date", "title")}
+    meta = {k: (v if isinstance(v := data.get(k), str) else None) for k in ("source", "date", "title")}
+    doc_id = data.get("doc_id")
     doc = Document(
-        doc_id=str(data.get("doc_id") or f"task-{task.get('id')}"), text=data["text"], meta=meta, where=where
+        doc_id=str(doc_id) if isinstance(doc_id, str | int) and str(doc_id) else f"task-{task.get('id')}",
+        text=text,
+        meta=meta,
+        where=where,
     )
     problems: list[Problem] = []
-    for ai, ann in enumerate(task.get("annotations") or []):
-        out = Annotation(
-            id=str(ann.get("unique_id") or ann.get("id") or ai),
-            annotator=annotator_of(ann.get("completed_by"), emails),
-            ground_truth=bool(ann.get("ground_truth")),
-            was_cancelled=bool(ann.get("was_cancelled")),
-            created_at=ann.get("created_at"),
-            updated_at=ann.get("updated_at"),
-            label_studio={"annotation_id": ann.get("id"), "task_id": task.get("id"), "unique_id": ann.get("unique_id")},
-            path=("annotations", ai),
-        )
-        for ri, res in enumerate(ann.get("result") or []):
-            problem = _add_result(out, ai, ri, res)
+    items = task.get(source)
+    for ai, ann in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(ann, dict):
+            continue
+        out = _annotation(task, ann, ai, source, emails)
+        results = ann.get("result")
+        for ri, res in enumerate(results if isinstance(results, list) else []):
+            problem = _add_result(out, (source, ai, "result", ri), res, controls) if isinstance(res, dict) else None
             if problem:
                 problems.append(Problem("label-config", name, json_path(problem[0]), problem[1], where))
         doc.annotations.append(out)
     return doc, problems
 
 
-def _add_result(out: Annotation, ai: int, ri: int, res: dict[str, Any]) -> tuple[Loc, str] | None:
+def _annotation(
+    task: dict[str, Any], ann: dict[str, Any], ai: int, source: str, emails: dict[int, str] | None
+) -> Annotation:
+    if source == "predictions":
+        version = ann.get("model_version")
+        return Annotation(
+            id=f"prediction-{ai}",
+            annotator=f"prediction:{version}" if isinstance(version, str) else "prediction",
+            path=(source, ai),
+        )
+    uid, aid = ann.get("unique_id"), ann.get("id")
+    return Annotation(
+        id=str(uid if isinstance(uid, str | int) and uid != "" else aid if isinstance(aid, str | int) else ai),
+        annotator=annotator_of(ann.get("completed_by"), emails),
+        ground_truth=ann.get("ground_truth") is True,
+        was_cancelled=ann.get("was_cancelled") is True,
+        created_at=_str(ann.get("created_at")),
+        updated_at=_str(ann.get("updated_at")),
+        label_studio={"annotation_id": aid, "task_id": task.get("id"), "unique_id": uid},
+        path=(source, ai),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    """A JSON integer; a float with no fraction (JSON Schema's "integer" accepts 3.0) counts as one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _add_result(out: Annotation, loc: Loc, res: dict[str, Any], controls: Controls) -> tuple[Loc, str] | None:
     """Add one Label Studio result to `out`; returns (where, message) for a control the config lacks."""
     rtype = res.get("type")
     if rtype == "labels":
-        if res.get("from_name") != LABELS_CONTROL or res.get("to_name") != TEXT_OBJECT:
-            return ("annotations", ai, "result", ri), (
+        if res.get("from_name") != controls.labels or res.get("to_name") != controls.text:
+            return loc, (
                 f"region uses control {res.get('from_name')!r} -> {res.get('to_name')!r}, but the labeling config "
-                f"has only {LABELS_CONTROL!r} -> {TEXT_OBJECT!r}; re-push the project with `toolkit push` and "
-                "relabel this region"
+                f"has only {controls.labels!r} -> {controls.text!r}; re-push the project with `toolkit push` and "
+                "relabel this region, or give the label schema these control names (`toolkit schema from-config`)"
             )
-        value = res["value"]
-        labels = value.get("labels") or (None,)
-        rid = res["id"]
-        out.entities.append(
-            Entity(
-                rid if type(rid) is str else str(rid),
-                value["start"],
-                value["end"],
-                labels[0],
-                value.get("text"),
-                ("annotations", ai, "result", ri, "value"),
-            )
-        )
+        value = res.get("value")
+        rid = res.get("id")
+        if not isinstance(value, dict) or not isinstance(rid, str | int):
+            return None
+        start, end = _int(value.get("start")), _int(value.get("end"))
+        labels = value.get("labels")
+        label = labels[0] if isinstance(labels, list) and labels and isinstance(labels[0], str) else None
+        if start is None or end is None:
+            return None
+        out.entities.append(Entity(str(rid), start, end, label, _str(value.get("text")), (*loc, "value")))
     elif rtype == "relation":
+        head, tail = res.get("from_id"), res.get("to_id")
+        if not isinstance(head, str | int) or not isinstance(tail, str | int):
+            return None
         direction = res.get("direction", "right")
-        head, tail = str(res["from_id"]), str(res["to_id"])
-        if direction == "left":
-            head, tail = tail, head
-        for li, label in enumerate(res.get("labels") or [None]):
-            loc: Loc = ("annotations", ai, "result", ri, "labels", li) if label else ("annotations", ai, "result", ri)
-            out.relations.append(Relation(head, tail, label, direction == "bi", loc))
+        head, tail = (str(tail), str(head)) if direction == "left" else (str(head), str(tail))
+        labels = res.get("labels")
+        names = [x for x in labels if isinstance(x, str)] if isinstance(labels, list) else []
+        for li, label in enumerate(names or [None]):
+            out.relations.append(Relation(head, tail, label, direction == "bi", (*loc, "labels", li) if label else loc))
     else:
-        return ("annotations", ai, "result", ri, "type"), (
+        return (*loc, "type"), (
             f"result type {rtype!r} comes from a control that the generated labeling config does not have "
             "(only 'labels' and 'relation'); re-push the project with `toolkit push`"
         )
     return None
 
 
-def annotation_to_result(ann: Annotation) -> list[dict[str, Any]]:
+def annotation_to_result(ann: Annotation, controls: Controls = DEFAULT_CONTROLS) -> list[dict[str, Any]]:
     """The Label Studio `result` list for one canonical annotation (for pushing annotations back)."""
     result: list[dict[str, Any]] = []
     for e in ann.entities:
         result.append(
             {
                 "id": e.id,
-                "from_name": LABELS_CONTROL,
-                "to_name": TEXT_OBJECT,
+                "from_name": controls.labels,
+                "to_name": controls.text,
                 "type": "labels",
                 "origin": "manual",
                 "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},

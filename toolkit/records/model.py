@@ -136,30 +136,61 @@ class Problem:
         return {"code": self.code, "task": self.task, "path": self.path, "message": self.message, "file": self.file}
 
 
-def canonical_to_document(obj: dict[str, Any], where: str = "") -> Document:
-    """An annotations/ file (the form `Document.record()` writes) back into a Document."""
-    doc = Document(doc_id=obj["doc_id"], text=obj["text"], meta=dict(obj.get("meta") or {}), where=where)
-    doc.adjudicated = obj.get("adjudicated")
-    for ai, ann in enumerate(obj.get("annotations") or []):
+def canonical_to_document(obj: Any, where: str = "") -> Document | None:
+    """An annotations/ file (the form `Document.record()` writes) back into a Document.
+
+    Reads whatever can be read: an entity or relation with a missing or mistyped field is left out
+    (the JSON Schema check names it); None when there is no doc_id or text at all.
+    """
+    if not isinstance(obj, dict) or not isinstance(obj.get("doc_id"), str) or not isinstance(obj.get("text"), str):
+        return None
+    meta = obj.get("meta")
+    doc = Document(
+        doc_id=obj["doc_id"], text=obj["text"], meta=dict(meta) if isinstance(meta, dict) else {}, where=where
+    )
+    adjudicated = obj.get("adjudicated")
+    doc.adjudicated = adjudicated if isinstance(adjudicated, dict) else None
+    annotations = obj.get("annotations")
+    for ai, ann in enumerate(annotations if isinstance(annotations, list) else []):
+        if not isinstance(ann, dict):
+            continue
         apath: Loc = ("annotations", ai)
+        ann_id, annotator = ann.get("id", ai), ann.get("annotator")
         doc.annotations.append(
             Annotation(
-                id=str(ann.get("id", ai)),
-                annotator=ann["annotator"],
-                ground_truth=bool(ann.get("ground_truth")),
-                was_cancelled=bool(ann.get("was_cancelled")),
-                created_at=ann.get("created_at"),
-                updated_at=ann.get("updated_at"),
-                label_studio=ann.get("label_studio"),
+                id=str(ann_id) if isinstance(ann_id, str | int) else str(ai),
+                annotator=annotator if isinstance(annotator, str) else "unknown",
+                ground_truth=ann.get("ground_truth") is True,
+                was_cancelled=ann.get("was_cancelled") is True,
+                created_at=_opt_str(ann.get("created_at")),
+                updated_at=_opt_str(ann.get("updated_at")),
+                label_studio=ann.get("label_studio") if isinstance(ann.get("label_studio"), dict) else None,
                 path=apath,
                 entities=[
-                    Entity(e["id"], e["start"], e["end"], e["label"], e["text"], (*apath, "entities", i))
-                    for i, e in enumerate(ann["entities"])
+                    Entity(
+                        e["id"], e["start"], e["end"], e.get("label"), _opt_str(e.get("text")), (*apath, "entities", i)
+                    )
+                    for i, e in _items(ann, "entities")
+                    if isinstance(e.get("id"), str) and _is_int(e.get("start")) and _is_int(e.get("end"))
                 ],
                 relations=[
-                    Relation(r["head"], r["tail"], r["label"], bool(r.get("symmetric")), (*apath, "relations", i))
-                    for i, r in enumerate(ann["relations"])
+                    Relation(r["head"], r["tail"], r.get("label"), r.get("symmetric") is True, (*apath, "relations", i))
+                    for i, r in _items(ann, "relations")
+                    if isinstance(r.get("head"), str) and isinstance(r.get("tail"), str)
                 ],
             )
         )
     return doc
+
+
+def _items(obj: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    items = obj.get(key)
+    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)] if isinstance(items, list) else []
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -77,13 +77,13 @@ def read_document(path: Path) -> Document | None:
     """The annotations/ file at `path`, or None when there is none yet."""
     if not path.exists():
         return None
-    obj = parse_json(read_bytes(path, "an annotations/ file"), str(path))
-    try:
-        return canonical_to_document(obj, str(path))
-    except (KeyError, TypeError, AttributeError) as exc:
+    doc = canonical_to_document(parse_json(read_bytes(path, "an annotations/ file"), str(path)), str(path))
+    if doc is None:
         raise InputError(
-            f"{path}: cannot be merged, it is not a valid annotation file ({exc!r}); fix or move it, then pull again"
-        ) from exc
+            f"{path}: cannot be merged, it is not an annotation file (no doc_id or text); fix or move it, "
+            "then pull again"
+        )
+    return doc
 
 
 def write_documents(docs: list[Document], out_dir: Path, backup_dir: Path, result: WriteResult) -> None:

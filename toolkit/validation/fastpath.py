@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..labelschema import LABELS_CONTROL, TEXT_OBJECT, LabelSchema
+from ..labelschema import NO_RELATION, LabelSchema
 
 
 class FastCheck:
     def __init__(self, labels: LabelSchema):
+        self.controls = labels.controls
+        self.multiple = labels.relation_choice == "multiple"
         self.allowed = labels.allowed_triples
         self.symmetric = frozenset(n for n, rt in labels.relation_types.items() if rt.symmetric)
 
     def clean(self, task: dict[str, Any]) -> tuple[int, int] | None:
         """(entities, relations) when the task is certainly clean, else None."""
-        text = task["data"]["text"]
+        text = task["data"][self.controls.value]
         annotations = task.get("annotations")
-        if not annotations:
-            return None  # counted as unannotated by the full path
+        if not annotations or any(isinstance(p, dict) for p in task.get("predictions") or ()):
+            return None  # unannotated, or predictions to check: the full path counts and checks them
         n_ents = n_rels = 0
         for ann in annotations:
             if ann.get("was_cancelled"):
@@ -43,11 +45,18 @@ class FastCheck:
         for res in results:
             rtype = res.get("type")
             if rtype == "labels":
-                if res["from_name"] != LABELS_CONTROL or res["to_name"] != TEXT_OBJECT:
+                if res["from_name"] != self.controls.labels or res["to_name"] != self.controls.text:
                     return None
                 value = res["value"]
                 start, end, label = value["start"], value["end"], value["labels"][0]
-                if start >= end or end > n or text[start].isspace() or text[end - 1].isspace():
+                if (
+                    type(start) is not int
+                    or type(end) is not int
+                    or start >= end
+                    or end > n
+                    or text[start].isspace()
+                    or text[end - 1].isspace()
+                ):
                     return None
                 span_text = value.get("text")
                 if (span_text is not None and text[start:end] != span_text) or res["id"] in spans:
@@ -70,10 +79,11 @@ class FastCheck:
     def _relations(self, spans: dict[Any, str], rels: list[dict[str, Any]]) -> int | None:
         allowed, symmetric = self.allowed, self.symmetric
         seen = set()
+        pairs: set[tuple[Any, Any]] = set()
         count = 0
         for rel in rels:
             labels = rel.get("labels")
-            if not labels:
+            if not labels or (len(labels) > 1 and (not self.multiple or NO_RELATION in labels)):
                 return None
             head, tail, direction = rel["from_id"], rel["to_id"], rel.get("direction", "right")
             if direction == "left":
@@ -81,6 +91,10 @@ class FastCheck:
             hl, tl = spans.get(head), spans.get(tail)
             if hl is None or tl is None or head == tail:
                 return None
+            pair = (min(head, tail), max(head, tail)) if labels[0] in symmetric else (head, tail)
+            if pair in pairs:
+                return None  # a second relation between the same spans: the full path decides
+            pairs.add(pair)
             for label in labels:
                 if (label, hl, tl) not in allowed or (direction == "bi" and label not in symmetric):
                     return None

@@ -18,6 +18,7 @@ class Report:
     unannotated: int = 0
     entities: int = 0
     relations: int = 0
+    predictions: int = 0
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -34,7 +35,7 @@ class Report:
             self.errors.append(problem)
 
     def merge(self, other: Report) -> None:
-        for name in ("checked", "annotations", "cancelled", "unannotated", "entities", "relations"):
+        for name in ("checked", "annotations", "cancelled", "unannotated", "entities", "relations", "predictions"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors += other.errors
         self.warnings += other.warnings
@@ -49,6 +50,7 @@ class Report:
                 "unannotated": self.unannotated,
                 "entities": self.entities,
                 "relations": self.relations,
+                "predictions": self.predictions,
             },
             "errors": [p.as_dict() for p in self.errors],
             "warnings": [p.as_dict() for p in self.warnings],
