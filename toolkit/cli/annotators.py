@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import ANNOTATIONS, PathArg, labels, ls_connection, project_option, reviewers_from
+from .common import ANNOTATIONS, PathArg, labels, ls_connection, project_option, project_title, reviewers_from
 
 
 @click.command("agreement")
@@ -64,7 +64,7 @@ def adjudicate(
     config_path: Path | None,
     dry_run: bool,
     push_review: bool,
-    title: str,
+    title: str | None,
     fmt: str,
 ) -> None:
     """One gold annotation per document with several annotators, stored as its `adjudicated` key.
@@ -82,7 +82,7 @@ def adjudicate(
     r = run(list(paths) or [ANNOTATIONS], schema, load_config(config_path, reviewers, policy), write=not dry_run)
     click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=2) if fmt == "json" else report(r), nl=fmt == "json")
     if push_review and r.held_back:
-        p = send(ls_connection(), schema, r, title)
+        p = send(ls_connection(), schema, r, project_title(ctx, title))
         click.echo(f"review tasks: {p.created} created, {p.unchanged} already there; open {p.project_url}")
 
 

@@ -22,7 +22,6 @@ ENV_FILE = Path(".env")
 ADJUDICATION_CONFIG = Path("adjudication.toml")
 LABEL_STUDIO_DATA = Path(".labelstudio")
 LABEL_STUDIO_BIN = Path(".venv-ls/bin/label-studio")
-DEFAULT_PROJECT = "News relations"
 
 
 def labels(ctx: click.Context) -> LabelSchema:
@@ -38,8 +37,13 @@ def ls_connection() -> Connection:
     return connection(ENV_FILE)
 
 
-def project_option(help_text: str = "Project title.") -> Any:
-    return click.option("--project", "title", default=DEFAULT_PROJECT, show_default=True, help=help_text)
+def project_option(help_text: str = "Project title (default: the label schema's project title).") -> Any:
+    return click.option("--project", "title", default=None, help=help_text)
+
+
+def project_title(ctx: click.Context, title: str | None) -> str:
+    """The `--project` given, else the label schema's project title."""
+    return title or labels(ctx).project_title
 
 
 def reviewers_from(config_path: Path | None) -> tuple[Path | None, frozenset[str]]:

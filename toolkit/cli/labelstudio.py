@@ -1,20 +1,15 @@
-"""`toolkit push`, `toolkit pull` and `toolkit label-studio start|stop|login`."""
+"""`toolkit push` and `toolkit pull`: tasks into Label Studio, annotations out of it."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..errors import ToolkitError
 from .common import (
     ANNOTATIONS,
     BUILD,
-    ENV_FILE,
-    LABEL_STUDIO_BIN,
-    LABEL_STUDIO_DATA,
     PathArg,
     labels,
     ls_connection,
@@ -33,10 +28,11 @@ from .common import (
 )
 @project_option()
 @click.pass_context
-def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path | None, title: str) -> None:
+def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path | None, title: str | None) -> None:
     """Create or update the project and import tasks in bulk (no duplicates by doc_id)."""
     from ..labelstudio.push import push_files
 
+    title = project_title(ctx, title)
     result = push_files(ls_connection, labels(ctx), list(task_files), annotations_dir, title)
     click.echo(
         f"project {title!r} ({'created' if result.created_project else 'updated'}): {result.created} task(s) "
@@ -57,10 +53,11 @@ def push(ctx: click.Context, task_files: tuple[Path, ...], annotations_dir: Path
     "--repair-offsets", is_flag=True, help="Convert spans stored in UTF-16 units (older Label Studio) to code points."
 )
 @click.pass_context
-def pull(ctx: click.Context, out_dir: Path, title: str, repair_offsets: bool) -> None:
+def pull(ctx: click.Context, out_dir: Path, title: str | None, repair_offsets: bool) -> None:
     """Export the project and write one JSON file per annotated document (merged, never lost)."""
     from ..labelstudio.pull import pull as run
 
+    title = project_title(ctx, title)
     r = run(ls_connection(), labels(ctx), out_dir, title, BUILD, repair_offsets=repair_offsets)
     if repair_offsets:
         click.echo(f"repaired UTF-16 offsets of {r.offsets_repaired} span(s)")
@@ -78,56 +75,4 @@ def pull(ctx: click.Context, out_dir: Path, title: str, repair_offsets: bool) ->
         sys.exit(1)
 
 
-@click.group("label-studio")
-def label_studio() -> None:
-    """Run a local Label Studio (own virtualenv, data under .labelstudio/, bound to 127.0.0.1)."""
-
-
-@label_studio.command("start")
-@click.option("--data-dir", type=PathArg, default=LABEL_STUDIO_DATA, show_default=True)
-def ls_start(data_dir: Path) -> None:
-    """Start the server (writing .env with random credentials on first use) and wait for /health."""
-    from ..labelstudio.server import start
-    from ..labelstudio.settings import ensure_env_file
-
-    env = ensure_env_file(ENV_FILE)
-    binary = Path(os.environ.get("LABEL_STUDIO_BIN") or LABEL_STUDIO_BIN)
-    info = start(
-        data_dir,
-        int(env["LABEL_STUDIO_PORT"]),
-        env["LABEL_STUDIO_USERNAME"],
-        env["LABEL_STUDIO_PASSWORD"],
-        env["LABEL_STUDIO_API_KEY"],
-        binary,
-    )
-    state = "already running" if info.already_running else "started"
-    click.echo(f"Label Studio {state} (pid {info.pid}) at {info.url}")
-    click.echo(
-        f"  log in with e-mail {env['LABEL_STUDIO_USERNAME']} and the password in .env "
-        "(LABEL_STUDIO_PASSWORD); `make login` prints it"
-    )
-
-
-@label_studio.command("stop")
-@click.option("--data-dir", type=PathArg, default=LABEL_STUDIO_DATA, show_default=True)
-def ls_stop(data_dir: Path) -> None:
-    """Stop the server started by `label-studio start`."""
-    from ..labelstudio.server import stop
-
-    click.echo("Label Studio stopped" if stop(data_dir) else "Label Studio was not running")
-
-
-@label_studio.command("login")
-def ls_login() -> None:
-    """Print the URL, e-mail and password of the local server (from .env)."""
-    from ..labelstudio.settings import read_env_file
-
-    env = read_env_file(ENV_FILE)
-    if not env:
-        raise ToolkitError(".env not found; run `make label-studio` first")
-    click.echo(f"URL:      {env.get('LABEL_STUDIO_URL')}")
-    click.echo(f"e-mail:   {env.get('LABEL_STUDIO_USERNAME')}")
-    click.echo(f"password: {env.get('LABEL_STUDIO_PASSWORD')}")
-
-
-COMMANDS = [push, pull, label_studio]
+COMMANDS = [push, pull]
