@@ -13,7 +13,7 @@ from datasets import load_dataset
 
 from toolkit.cli import main
 from toolkit.ingest import parse_article_text
-from toolkit.labelschema import LabelSchema
+from toolkit.labelschema import LabelSchema, label_config
 from toolkit.labelstudio.client import client, find_project
 from toolkit.labelstudio.pull import pull
 from toolkit.labelstudio.push import push
@@ -61,7 +61,7 @@ def test_push_creates_project_from_schema_and_is_idempotent(
     assert sorted(t.data["doc_id"] for t in project_tasks(ls_conn, project_title)) == ["a", "b", "c", "d"]
     ls = client(ls_conn)
     project = ls.projects.get(find_project(ls, ls_conn.url, project_title).id)
-    assert project.label_config.strip() == labels.label_config().strip()
+    assert project.label_config.strip() == label_config(labels).strip()
     assert "holds_role" in project.expert_instruction and project.show_instruction
 
 

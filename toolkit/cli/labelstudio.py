@@ -14,6 +14,7 @@ from .common import (
     labels,
     ls_connection,
     project_option,
+    project_title,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..labelschema import guidelines_markdown, label_config
 from .common import labels
 
 
@@ -27,14 +28,14 @@ def schema_check(ctx: click.Context) -> None:
 @click.pass_context
 def schema_config(ctx: click.Context) -> None:
     """Print the generated Label Studio labeling config."""
-    click.echo(labels(ctx).label_config(), nl=False)
+    click.echo(label_config(labels(ctx)), nl=False)
 
 
 @schema.command("guidelines")
 @click.pass_context
 def schema_guidelines(ctx: click.Context) -> None:
     """Print the annotation guidelines (Markdown)."""
-    click.echo(labels(ctx).guidelines_markdown(), nl=False)
+    click.echo(guidelines_markdown(labels(ctx)), nl=False)
 
 
 COMMANDS = [schema]

@@ -7,6 +7,8 @@ and the validation JSON Schemas ship inside the package (`toolkit/resources/`), 
 file can live anywhere; the default news schema ships there too.
 """
 
+from .config import label_config, schema_from_config
+from .guidelines import guidelines_html, guidelines_markdown
 from .schema import (
     DEFAULT_LABELS,
     NO_RELATION,
@@ -26,7 +28,11 @@ __all__ = [
     "Controls",
     "LabelSchema",
     "RelationType",
+    "guidelines_html",
+    "guidelines_markdown",
+    "label_config",
     "load_json_file",
     "load_json_schema",
     "meta_problems",
+    "schema_from_config",
 ]

@@ -192,25 +192,6 @@ class LabelSchema:
     def source(self) -> str:
         return str(self.project.get("source") or "")
 
-    # -- generated artefacts -------------------------------------------------------------
-
-    def label_config(self) -> str:
-        """The Label Studio labeling config."""
-        from .config import label_config
-
-        return label_config(self)
-
-    def guidelines_markdown(self) -> str:
-        from .guidelines import guidelines_markdown
-
-        return guidelines_markdown(self)
-
-    def guidelines_html(self) -> str:
-        """Shown by Label Studio as the project's instructions before labeling."""
-        from .guidelines import guidelines_html
-
-        return guidelines_html(self)
-
     def json_schema(self, name: str) -> dict[str, Any]:
         """A validation JSON Schema of the package with this schema's label enums and text key filled in."""
         path = self.resources / name

@@ -11,7 +11,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from ..errors import LabelStudioError
 from ..io.writer import atomic_writer
-from ..labelschema import LabelSchema
+from ..labelschema import LabelSchema, guidelines_html, label_config
 from .settings import Connection
 
 DEFAULT_TITLE = "News relations"
@@ -45,7 +45,7 @@ def find_project(ls: LabelStudio, url: str, title: str) -> Any | None:
 
 def ensure_project(ls: LabelStudio, url: str, labels: LabelSchema, title: str) -> tuple[Any, bool]:
     """Create the project, or bring an existing one's config and instructions up to date."""
-    config, instructions = labels.label_config(), labels.guidelines_html()
+    config, instructions = label_config(labels), guidelines_html(labels)
     description = f"{labels.title}. Label schema {labels.name} {labels.version}."
     project = find_project(ls, url, title)
     if project is None:
