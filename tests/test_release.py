@@ -18,6 +18,7 @@ from toolkit.dataset.configs import split_of
 from toolkit.dataset.manifest import check_version, required_bump
 from toolkit.dataset.publish import plan, publish
 from toolkit.errors import ToolkitError
+from toolkit.labelschema import DEFAULT_LABELS
 from toolkit.records.labelstudio import task_to_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,6 +112,21 @@ def test_two_releases_changelog_refusals_and_rebuild(corpus: Path, tmp_path: Pat
     assert {
         p.relative_to(rebuilt): p.read_bytes() for p in rebuilt.rglob("*") if p.is_file() and p.name != "manifest.json"
     } == {k: v for k, v in first.items() if k.name != "manifest.json"}
+
+
+def test_rebuild_uses_the_label_schema_the_release_was_built_with(corpus: Path, tmp_path: Path) -> None:
+    """Colours, definitions and project metadata may change after a release; its rebuild still matches."""
+    release_1_0_0(corpus, tmp_path)
+    assert (tmp_path / "r" / "1.0.0.labels.json").read_bytes() == DEFAULT_LABELS.read_bytes()
+    edited = json.loads(DEFAULT_LABELS.read_text())
+    edited["entities"][0].update(color="#ffffff", description="Changed after the release.")
+    edited["project"]["description"] = "Changed after the release."
+    (tmp_path / "now.labels.json").write_text(json.dumps(edited))
+    res = invoke(
+        "--labels", str(tmp_path / "now.labels.json"), "release", "--version", "1.0.0", str(corpus),
+        "-o", str(tmp_path / "again"), "--releases", str(tmp_path / "r"), "--rebuild",
+    )  # fmt: skip
+    assert res.exit_code == 0 and "byte-identical" in res.output, res.output
 
 
 def test_all_configs_load_and_ner_matches_token_classification(corpus: Path, tmp_path: Path) -> None:

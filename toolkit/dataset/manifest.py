@@ -171,7 +171,8 @@ def changelog(history: list[dict[str, Any]]) -> str:
 
 def load_history(releases_dir: Path, up_to: str | None = None) -> list[dict[str, Any]]:
     """Recorded release manifests, oldest first (only those up to and including `up_to`)."""
-    manifests = [load_json(p) for p in sorted(releases_dir.glob("*.json"))] if releases_dir.is_dir() else []
+    files = sorted(p for p in releases_dir.glob("*.json") if SEMVER.match(p.name.removesuffix(".json")))
+    manifests = [load_json(p) for p in files] if releases_dir.is_dir() else []
     manifests.sort(key=lambda m: parse_version(m["version"]))
     if up_to is not None:
         limit = parse_version(up_to)

@@ -16,6 +16,7 @@ from .. import __version__
 from ..agreement.measure import measure_documents
 from ..agreement.report import markdown
 from ..errors import ToolkitError
+from ..io.reader import read_bytes
 from ..io.writer import atomic_write_bytes, dump_pretty
 from ..labelschema import LabelSchema
 from ..records import Document
@@ -104,6 +105,7 @@ def release(
     if recorded is not None:
         r = recorded["split_rule"]["ratios"]
         ratios = (r["train"], r["validation"], r["test"])
+        labels = recorded_labels(releases_dir, version, labels)
     docs = load_valid_documents(paths, labels, "release")
     agreement = markdown(measure_documents(docs, labels, reviewers))
     core = manifest_core(docs, labels, version, ratios)
@@ -130,5 +132,23 @@ def release(
         )
     else:
         result.recorded = releases_dir / f"{version}.json"
+        atomic_write_bytes(labels_copy(releases_dir, version), read_bytes(labels.path))
         atomic_write_bytes(result.recorded, dump_pretty(manifest))
     return result
+
+
+def labels_copy(releases_dir: Path, version: str) -> Path:
+    """Where a release keeps the exact label schema file it was built with."""
+    return releases_dir / f"{version}.labels.json"
+
+
+def recorded_labels(releases_dir: Path, version: str, current: LabelSchema) -> LabelSchema:
+    """The label schema a recorded release was built with, so a rebuild has the same input.
+
+    Colours, definitions and project metadata may have changed since; the fingerprint recorded in
+    the manifest is checked against the copy.
+    """
+    path = labels_copy(releases_dir, version)
+    if not path.exists():
+        return current
+    return LabelSchema.load(path, current.resources)

@@ -10,7 +10,7 @@ from .checker import DOCUMENT_SCHEMA, TASK_SCHEMA, Checker
 from .checks import check_document
 from .predictions import check_predictions, prediction_report
 from .report import WARNING_CODES, Report
-from .run import ValidationFailed, iter_inputs, load_documents, load_valid_documents, validate_paths
+from .run import ValidationFailed, iter_documents, iter_inputs, load_documents, load_valid_documents, validate_paths
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -21,6 +21,7 @@ __all__ = [
     "ValidationFailed",
     "check_document",
     "check_predictions",
+    "iter_documents",
     "iter_inputs",
     "load_documents",
     "load_valid_documents",

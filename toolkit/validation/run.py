@@ -60,20 +60,27 @@ def validate_paths(
     return report
 
 
+def iter_documents(paths: Iterable[Path], labels: LabelSchema, report: Report) -> Iterator[Document]:
+    """Documents one at a time (memory bounded by one record), only those that passed validation.
+
+    Every problem, of the documents left out too, goes into `report`.
+    """
+    checker = Checker(labels)
+    for where, record in iter_inputs(paths):
+        before = len(report.errors)
+        doc = checker.check_record(record, where, report)
+        if doc is not None and len(report.errors) == before:
+            yield doc
+
+
 def load_documents(paths: Iterable[Path], labels: LabelSchema) -> tuple[list[Document], Report]:
     """Every document that passed validation, and the report on all of them.
 
     A document with a validation error is left out (the report says why); stages that must not
     go on with any error use `load_valid_documents`.
     """
-    checker = Checker(labels)
     report = Report()
-    docs = []
-    for where, record in iter_inputs(paths):
-        before = len(report.errors)
-        doc = checker.check_record(record, where, report)
-        if doc is not None and len(report.errors) == before:
-            docs.append(doc)
+    docs = list(iter_documents(paths, labels, report))
     return docs, report
 
 
