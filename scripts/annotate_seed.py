@@ -13,7 +13,8 @@ import re
 import sys
 from pathlib import Path
 
-from toolkit.labelstudio.client import client, find_project
+from label_studio_sdk import LabelStudio
+
 from toolkit.labelstudio.settings import connection
 
 DOC_ID = "000_502a72c922326d2e"
@@ -152,8 +153,8 @@ def result(text: str) -> list[dict[str, object]]:
 
 def main() -> int:
     conn = connection(Path(".env"))
-    ls = client(conn)
-    project = find_project(ls, conn.url, "News relations")
+    ls = LabelStudio(base_url=conn.url, api_key=conn.api_key)
+    project = next((p for p in ls.projects.list(title="News relations") if p.title == "News relations"), None)
     if project is None:
         print("push the seed article first: make push", file=sys.stderr)
         return 1

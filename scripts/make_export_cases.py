@@ -13,10 +13,12 @@ import sys
 import uuid
 from pathlib import Path
 
+from label_studio_sdk import LabelStudio
+
 from toolkit.ingest import parse_article_text
 from toolkit.labelschema import LabelSchema
-from toolkit.labelstudio.client import client, download_export
-from toolkit.labelstudio.push import push
+from toolkit.labelstudio.api import Api
+from toolkit.labelstudio.push import Inputs, push
 from toolkit.labelstudio.settings import connection
 from toolkit.labelstudio.tasks import article_task
 
@@ -52,8 +54,8 @@ def main() -> int:
     labels = LabelSchema.load()
     title = f"export-cases-{uuid.uuid4().hex[:8]}"
     tasks = [article_task(parse_article_text(text, doc_id)) for doc_id, (text, _, _) in ARTICLES.items()]
-    result = push(conn, labels, tasks, title)
-    ls = client(conn)
+    result = push(lambda: conn, labels, Inputs(labels, given=tasks), title, Path("build"))
+    ls = LabelStudio(base_url=conn.url, api_key=conn.api_key)
     for task in ls.tasks.list(project=result.project_id):
         text, mentions, relations = ARTICLES[task.data["doc_id"]]
         regions = []
@@ -73,7 +75,8 @@ def main() -> int:
             for h, rel, t in relations
         ]
         ls.annotations.create(id=task.id, result=regions)
-    path = download_export(ls, conn.url, result.project_id, OUT)
+    with Api(conn) as api:
+        path = api.export(result.project_id, OUT)
     data = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}: {len(data)} task(s) exported by Label Studio")

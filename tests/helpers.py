@@ -200,3 +200,24 @@ def assert_matches_reference(result: AgreementResult, doc: Document, labels: Lab
     assert got_kappa == pytest.approx({k: p["kappa"] for k, p in pairs.items()})
     if "fleiss" in ref:
         assert result.fleiss[0].kappa == pytest.approx(ref["fleiss"])
+
+
+# -- Label Studio from the tests' side ----------------------------------------------------------
+
+
+def client(conn: Any) -> Any:
+    """Label Studio's own SDK, for what a test does as an annotator or an admin (never the toolkit's path)."""
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=120)
+
+
+def find_project(ls: Any, url: str, title: str) -> Any:
+    return next((p for p in ls.projects.list(title=title) if p.title == title), None)
+
+
+def push_tasks(conn: Any, labels: LabelSchema, tasks: list[dict[str, Any]], title: str, workdir: Path) -> Any:
+    """The toolkit's push of tasks made in the test."""
+    from toolkit.labelstudio.push import Inputs, push
+
+    return push(lambda: conn, labels, Inputs(labels, given=tasks), title, workdir)

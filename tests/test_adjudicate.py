@@ -19,9 +19,7 @@ from toolkit.cli import main
 from toolkit.dataset.build import export
 from toolkit.errors import ConfigError, InputError
 from toolkit.labelschema import LabelSchema
-from toolkit.labelstudio.client import client, find_project
 from toolkit.labelstudio.pull import pull
-from toolkit.labelstudio.push import push
 from toolkit.labelstudio.settings import Connection
 from toolkit.labelstudio.tasks import document_task
 from toolkit.records import canonical_to_document
@@ -30,7 +28,19 @@ from toolkit.records.labelstudio import annotation_to_result, pseudonym
 from toolkit.store import merge
 from toolkit.validation import validate_paths
 
-from helpers import NAMES, SEED, ann, assert_matches_reference, ent, rel, three_seed_annotations, tiny_doc
+from helpers import (
+    NAMES,
+    SEED,
+    ann,
+    assert_matches_reference,
+    client,
+    ent,
+    find_project,
+    push_tasks,
+    rel,
+    three_seed_annotations,
+    tiny_doc,
+)
 
 REVIEW = AdjudicationConfig()
 SEED_CONFLICTS = [
@@ -192,7 +202,7 @@ def test_changed_annotation_makes_the_gold_out_of_date(labels: LabelSchema, tmp_
 def test_pull_merge_keeps_the_adjudicated_gold() -> None:
     local = canonical_to_document({**three_seed_annotations(), "adjudicated": {"status": "resolved"}})
     pulled = canonical_to_document(three_seed_annotations())
-    merged = merge(local, pulled)[0]
+    merged = merge(local, pulled).doc
     assert merged.record()["adjudicated"] == {"status": "resolved"}
 
 
@@ -264,13 +274,13 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     local = canonical_to_document(three_seed_annotations([pseudonym(e) for e in emails]))
     task = document_task(local)
     del task["annotations"]
-    push(ls_conn, labels, [task], project_title)
+    push_tasks(ls_conn, labels, [task], project_title, tmp_path / "build")
     ls = client(ls_conn)
     (t,) = _tasks(ls, ls_conn, project_title)
     for k, (email, a) in enumerate(zip(emails, local.annotations, strict=True)):
         _annotate(ls, t.id, email, f"{project_title}-{k}", annotation_to_result(a))
     out = tmp_path / "annotations"
-    assert pull(ls_conn, labels, out, project_title, workdir=tmp_path / "build").annotations_added == 3
+    assert pull(ls_conn, labels, out, project_title, tmp_path / "build").annotations_added == 3
 
     # agreement on what came back from Label Studio equals the independent implementations
     (pulled,) = [canonical_to_document(json.loads(p.read_text())) for p in out.glob("*.json")]
@@ -287,8 +297,8 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     assert export([out], tmp_path / "dist", labels).documents == 0
 
     # the conflicts go to the review project as one task with the candidates as predictions
-    sent = push_review(ls_conn, labels, r, project_title)
-    assert sent.created == 1 and push_review(ls_conn, labels, r, project_title).created == 0
+    sent = push_review(ls_conn, labels, r, project_title, tmp_path / "build")
+    assert sent.created == 1 and push_review(ls_conn, labels, r, project_title, tmp_path / "build").created == 0
     (review,) = _tasks(ls, ls_conn, review_title(project_title))
     predictions = [p for p in ls.predictions.list(task=review.id) if p.task == review.id]  # filter is not applied
     assert sorted(p.model_version for p in predictions) == sorted(["agreed-by-majority", *map(pseudonym, emails)])
@@ -296,7 +306,7 @@ def test_three_annotators_in_label_studio_agreement_adjudication_and_review(
     # a reviewer submits the corrected annotation in the browser (here: through the API); pull; adjudicate
     reviewer = f"{project_title}-lead@example.com"
     _annotate(ls, review.id, reviewer, f"{project_title}-lead", annotation_to_result(d.annotation()))
-    assert pull(ls_conn, labels, out, review_title(project_title), workdir=tmp_path / "build").annotations_added == 1
+    assert pull(ls_conn, labels, out, review_title(project_title), tmp_path / "build").annotations_added == 1
     final = adjudicate([out], labels, load_config(None, [pseudonym(reviewer)]))
     (d,) = final.decisions
     assert (d.method, d.decided_by, d.status) == ("reviewer", pseudonym(reviewer), "resolved")

@@ -15,9 +15,9 @@ from datasets import load_dataset
 
 from toolkit.cli import main
 from toolkit.labelschema import LabelSchema
-from toolkit.labelstudio.client import client, find_project
 from toolkit.labelstudio.settings import Connection
 
+from helpers import client, find_project
 from lsbrowser import CHROMIUM, REGION, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]

@@ -14,14 +14,14 @@ from datasets import load_dataset
 from toolkit.cli import main
 from toolkit.ingest import parse_article_text
 from toolkit.labelschema import LabelSchema, label_config
-from toolkit.labelstudio.client import client, find_project
 from toolkit.labelstudio.pull import pull
-from toolkit.labelstudio.push import push
 from toolkit.labelstudio.server import healthy
 from toolkit.labelstudio.settings import Connection
 from toolkit.labelstudio.tasks import article_task
 from toolkit.records.labelstudio import pseudonym
 from toolkit.validation import validate_paths
+
+from helpers import client, find_project, push_tasks
 
 pytestmark = pytest.mark.labelstudio
 TEXT = "Lloyd Austin met Kim Jong-un in Pyongyang 😀.\r\nRussia denied it."
@@ -51,12 +51,12 @@ def project_tasks(conn: Connection, title: str) -> list:
 
 
 def test_push_creates_project_from_schema_and_is_idempotent(
-    ls_conn: Connection, labels: LabelSchema, project_title: str
+    ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path
 ) -> None:
     tasks = [seed_task("a"), seed_task("b", "Second article."), seed_task("c", "Third one.")]
-    first = push(ls_conn, labels, tasks, project_title)
+    first = push_tasks(ls_conn, labels, tasks, project_title, tmp_path / "build")
     assert (first.created_project, first.created) == (True, 3)
-    second = push(ls_conn, labels, [*tasks, seed_task("d", "A fourth.")], project_title)
+    second = push_tasks(ls_conn, labels, [*tasks, seed_task("d", "A fourth.")], project_title, tmp_path / "build")
     assert (second.created_project, second.created, second.unchanged) == (False, 1, 3)
     assert sorted(t.data["doc_id"] for t in project_tasks(ls_conn, project_title)) == ["a", "b", "c", "d"]
     ls = client(ls_conn)
@@ -66,12 +66,12 @@ def test_push_creates_project_from_schema_and_is_idempotent(
 
 
 def test_changed_text_of_annotated_task_is_a_conflict_not_an_overwrite(
-    ls_conn: Connection, labels: LabelSchema, project_title: str
+    ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path
 ) -> None:
-    push(ls_conn, labels, [seed_task("x")], project_title)
+    push_tasks(ls_conn, labels, [seed_task("x")], project_title, tmp_path / "build")
     (task,) = project_tasks(ls_conn, project_title)
     client(ls_conn).annotations.create(id=task.id, result=[region("p1", TEXT, "Lloyd Austin", "PERSON")])
-    result = push(ls_conn, labels, [seed_task("x", "Edited text.")], project_title)
+    result = push_tasks(ls_conn, labels, [seed_task("x", "Edited text.")], project_title, tmp_path / "build")
     assert result.conflicts and "x" in result.conflicts[0]
     assert project_tasks(ls_conn, project_title)[0].data["text"] == TEXT
 
@@ -79,7 +79,7 @@ def test_changed_text_of_annotated_task_is_a_conflict_not_an_overwrite(
 def test_annotate_pull_validate_export_load(
     ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path
 ) -> None:
-    push(ls_conn, labels, [seed_task()], project_title)
+    push_tasks(ls_conn, labels, [seed_task()], project_title, tmp_path / "build")
     (task,) = project_tasks(ls_conn, project_title)
     ls = client(ls_conn)
     email = f"{project_title}@example.com"
@@ -94,7 +94,7 @@ def test_annotate_pull_validate_export_load(
     ]
     ls.annotations.create(id=task.id, result=result, completed_by=user.id)
     out = tmp_path / "annotations"
-    pulled = pull(ls_conn, labels, out, project_title, workdir=tmp_path / "build")
+    pulled = pull(ls_conn, labels, out, project_title, tmp_path / "build")
     assert (pulled.tasks, pulled.files_written, pulled.annotations_added) == (1, 1, 1)
     raw = (out / "art-1.json").read_text()
     assert email not in raw and "@" not in raw
@@ -130,12 +130,12 @@ def test_annotate_pull_validate_export_load(
 def test_pull_keeps_local_annotations_and_backs_up_changed_files(
     ls_conn: Connection, labels: LabelSchema, project_title: str, tmp_path: Path
 ) -> None:
-    push(ls_conn, labels, [seed_task("keep")], project_title)
+    push_tasks(ls_conn, labels, [seed_task("keep")], project_title, tmp_path / "build")
     (task,) = project_tasks(ls_conn, project_title)
     ls = client(ls_conn)
     created = ls.annotations.create(id=task.id, result=[region("p1", TEXT, "Lloyd Austin", "PERSON")])
     out, work = tmp_path / "annotations", tmp_path / "build"
-    pull(ls_conn, labels, out, project_title, workdir=work)
+    pull(ls_conn, labels, out, project_title, work)
     path = out / "keep.json"
     doc = json.loads(path.read_text())
     local = dict(
@@ -158,15 +158,17 @@ def test_pull_keeps_local_annotations_and_backs_up_changed_files(
     ls.annotations.update(
         id=created.id, result=[region("p1", TEXT, "Lloyd Austin", "PERSON"), region("g1", TEXT, "Pyongyang", "GPE")]
     )
-    again = pull(ls_conn, labels, out, project_title, workdir=work)
+    again = pull(ls_conn, labels, out, project_title, work)
     assert (again.annotations_updated, again.annotations_kept_local, again.annotations_added) == (1, 1, 0)
     merged = json.loads(path.read_text())
     assert [a["id"] for a in merged["annotations"]][1] == "local-only"
     assert len(merged["annotations"][0]["entities"]) == 2
     (backup,) = again.backups
     assert json.loads(Path(backup).read_text())["annotations"][1]["id"] == "local-only"
-    third = pull(ls_conn, labels, out, project_title, workdir=work)
-    assert (third.files_unchanged, third.files_written, third.backups) == (1, 0, [])
+    third = pull(ls_conn, labels, out, project_title, work)  # incremental: nothing changed, nothing exported
+    assert (third.tasks, third.files_written, third.backups, third.full) == (0, 0, [], False)
+    full = pull(ls_conn, labels, out, project_title, work, full=True)
+    assert (full.tasks, full.files_unchanged, full.files_written, full.full) == (1, 1, 0, True)
 
 
 def test_cli_pipeline_pushes_committed_annotations_without_duplicates(
@@ -245,7 +247,7 @@ def test_pull_repairs_utf16_offsets(
     cli_env: Connection,
 ) -> None:
     """Spans stored in UTF-16 units (as older Label Studio versions did) are found and converted."""
-    push(ls_conn, labels, [seed_task("u16")], project_title)
+    push_tasks(ls_conn, labels, [seed_task("u16")], project_title, tmp_path / "build")
     (task,) = project_tasks(ls_conn, project_title)
     cp = TEXT.index("Russia")
     u16 = len(TEXT[:cp].encode("utf-16-le")) // 2

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.labelstudio.client import client, find_project
 from toolkit.labelstudio.settings import Connection
+
+from helpers import client, find_project
 
 pytestmark = pytest.mark.labelstudio
 

@@ -9,10 +9,12 @@ configuration, or the annotation marked ground truth).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..labelschema import Controls, LabelSchema
-from ..labelstudio.push import PushResult, push
+from ..labelstudio.push import Inputs, PushResult, push
 from ..labelstudio.settings import Connection
 from ..labelstudio.tasks import task_data
 from ..records.gold import latest_by_annotator
@@ -52,7 +54,9 @@ def push_review(
     labels: LabelSchema,
     result: AdjudicationResult,
     title: str,
+    workdir: Path,
+    on_retry: Callable[[str], None] | None = None,
 ) -> PushResult:
     """Send every held-back document to the review project through the bulk import (never duplicated)."""
     tasks = [review_task(d, labels.controls) for d in result.held_back]
-    return push(conn, labels, tasks, review_title(title))
+    return push(lambda: conn, labels, Inputs(labels, given=tasks), review_title(title), workdir, on_retry=on_retry)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import ANNOTATIONS, PathArg, labels, ls_connection, project_option, project_title, reviewers_from
+from .common import ANNOTATIONS, BUILD, PathArg, labels, ls_connection, project_option, project_title, reviewers_from
+from .progress import note
 
 
 @click.command("agreement")
@@ -82,7 +83,7 @@ def adjudicate(
     r = run(list(paths) or [ANNOTATIONS], schema, load_config(config_path, reviewers, policy), write=not dry_run)
     click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=2) if fmt == "json" else report(r), nl=fmt == "json")
     if push_review and r.held_back:
-        p = send(ls_connection(), schema, r, project_title(ctx, title))
+        p = send(ls_connection(), schema, r, project_title(ctx, title), BUILD, on_retry=note)
         click.echo(f"review tasks: {p.created} created, {p.unchanged} already there; open {p.project_url}")
 
 

@@ -34,7 +34,14 @@ def labels(ctx: click.Context) -> LabelSchema:
 
 
 def ls_connection() -> Connection:
-    return connection(ENV_FILE)
+    """The Label Studio connection (environment, else .env), warning when the token would travel in clear."""
+    from ..labelstudio.settings import cleartext_warning
+
+    conn = connection(ENV_FILE)
+    warning = cleartext_warning(conn.url)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    return conn
 
 
 def project_option(help_text: str = "Project title (default: the label schema's project title).") -> Any:

@@ -59,6 +59,31 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
         fh.write(data)
 
 
+def write_files(items: list[tuple[Path, bytes]]) -> None:
+    """Replace many files at once, each atomically: all temporaries, one `os.sync`, then the renames.
+
+    One sync for the batch instead of an fsync per file: pulling 10,000 documents stays fast, and a
+    kill at any moment still leaves every file either old or new.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in items:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            os.fchmod(fd, file_mode())
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        os.sync()
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+
+
 def dump_pretty(obj: Any) -> bytes:
     """Pretty, key-sorted JSON with a final newline: readable git diffs, byte-stable output."""
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"

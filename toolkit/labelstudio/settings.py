@@ -8,6 +8,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -30,13 +31,38 @@ def read_env_file(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
+def redact(url: str) -> str:
+    """The URL without user name and password, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an invalid URL)"
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def cleartext_warning(url: str) -> str | None:
+    """A warning when the token would travel unencrypted to another machine."""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return (
+            f"LABEL_STUDIO_URL {redact(url)} is plain http to another machine: the API token travels in clear "
+            "text; put the server behind HTTPS"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Connection:
     url: str
     api_key: str = ""
 
     def __repr__(self) -> str:  # never show the token
-        return f"Connection(url={self.url!r}, api_key='***')"
+        return f"Connection(url={redact(self.url)!r}, api_key='***')"
 
 
 def connection(env_file: Path) -> Connection:

@@ -1,22 +1,29 @@
 """annotations/: one JSON file per document, merged so that nothing is ever lost.
 
-Merge rule per document: an incoming annotation replaces the local one with the same Label Studio
-`unique_id`; one whose content equals a local annotation is the same annotation (kept as is);
-anything else is added. Local annotations absent from the incoming side stay. Before a file
-changes, its previous version is copied to the backup folder.
+Each annotation that came from Label Studio remembers the hash of its content as it came
+(`label_studio.pulled`), the base of a three-way merge:
+- an incoming annotation with the same Label Studio `unique_id` replaces the local one when only
+  the server changed it; a local edit is kept when only the local file changed;
+- when both changed, or the document's text changed under its spans, the document is a conflict:
+  its file is left as it is and the conflict is reported (`replace_local` takes the server's
+  version; the previous file is copied to the backups folder first);
+- an annotation whose content equals a local one is the same annotation; anything else is added;
+  local annotations absent from the incoming side stay.
 """
 
 from __future__ import annotations
 
-import shutil
-import time
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.paths import doc_path
 from ..io.reader import parse_json, read_bytes
-from ..io.writer import atomic_write_bytes, dump_pretty
 from ..records import Annotation, Document, canonical_to_document
+
+BASE_KEY = "pulled"  # in Annotation.label_studio: content hash as it came from Label Studio
 
 
 @dataclass
@@ -27,37 +34,99 @@ class WriteResult:
     files_unchanged: int = 0
     annotations_added: int = 0
     annotations_updated: int = 0
-    annotations_kept_local: int = 0
+    annotations_kept_local: int = 0  # only in the local file
+    local_edits_kept: int = 0  # changed locally, unchanged on the server
+    conflicts: list[str] = field(default_factory=list)
     backups: list[str] = field(default_factory=list)
 
 
-def merge(local: Document | None, pulled: Document) -> tuple[Document, int, int, int]:
-    """Return the merged document and counts (added, updated, kept-local-only)."""
+@dataclass
+class Merge:
+    doc: Document | None  # None: a conflict, the local file stays as it is
+    added: int = 0
+    updated: int = 0
+    kept_local: int = 0
+    edits_kept: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def content_hash(ann: Annotation) -> str:
+    """What an annotation says (spans, relations, cancelled, ground truth), not who or when."""
+    key = json.dumps([ann.content_key(), ann.ground_truth], ensure_ascii=False, default=list)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def with_base(ann: Annotation) -> Annotation:
+    """The incoming annotation, marked with the hash of its content as it came."""
+    ann.label_studio = {**(ann.label_studio or {}), BASE_KEY: content_hash(ann)}
+    return ann
+
+
+def merge(local: Document | None, incoming: Document, replace_local: bool = False) -> Merge:
+    """Merge an incoming document (from Label Studio or an export file) into the local one."""
     if local is None:
-        return pulled, len(pulled.annotations), 0, 0
+        return Merge(_fresh(incoming), added=len(incoming.annotations))
+    if local.text != incoming.text and local.annotations and not replace_local:
+        return Merge(None, conflicts=[_text_conflict(local, incoming)])
+    if local.text != incoming.text:  # replace_local: the server's document, the old file goes to the backups
+        return Merge(_fresh(incoming), updated=len(incoming.annotations))
+    out = Merge(None)
     merged = list(local.annotations)
     matched: set[int] = set()
-    added = updated = 0
-    for ann in pulled.annotations:
+    for ann in incoming.annotations:
         idx = _match(merged, matched, ann)
         if idx is None:
-            merged.append(ann)
+            merged.append(with_base(ann))
             matched.add(len(merged) - 1)
-            added += 1
+            out.added += 1
             continue
         matched.add(idx)
-        old = merged[idx]
-        same_uid = _uid(old) is not None and _uid(old) == _uid(ann)
-        if same_uid and old.record() != ann.record():
-            merged[idx] = ann
-            updated += 1
-    kept = len(local.annotations) - len(matched & set(range(len(local.annotations))))
-    meta = {**local.meta, **{k: v for k, v in pulled.meta.items() if v is not None}}
-    return Document(pulled.doc_id, pulled.text, meta, merged, adjudicated=local.adjudicated), added, updated, kept
+        if _uid(merged[idx]) is not None and _uid(merged[idx]) == _uid(ann):
+            _three_way(merged, idx, ann, local, replace_local, out)
+    out.kept_local = len(local.annotations) - len(matched & set(range(len(local.annotations))))
+    if out.conflicts:
+        return out
+    meta = {**local.meta, **{k: v for k, v in incoming.meta.items() if v is not None}}
+    out.doc = Document(incoming.doc_id, incoming.text, meta, merged, adjudicated=local.adjudicated)
+    return out
+
+
+def _fresh(incoming: Document) -> Document:
+    return Document(incoming.doc_id, incoming.text, incoming.meta, [with_base(a) for a in incoming.annotations])
+
+
+def _three_way(merged: list[Annotation], idx: int, ann: Annotation, local: Document, replace: bool, out: Merge) -> None:
+    old = merged[idx]
+    theirs, mine = content_hash(ann), content_hash(old)
+    base = (old.label_studio or {}).get(BASE_KEY)
+    if theirs == mine or replace or mine == base:  # same content, or only the server changed it
+        new = with_base(ann)
+        if new.record() != old.record():
+            merged[idx] = new
+            out.updated += theirs != mine or replace
+    elif theirs == base:  # only the local file changed it: keep the edit
+        out.edits_kept += 1
+    else:
+        why = "changed both here and in Label Studio since the last pull" if base else "differs from Label Studio's"
+        out.conflicts.append(
+            f"{local.where or local.doc_id}: annotation {old.id} ({old.annotator}) {why}; the file is left as it is. "
+            "To take Label Studio's version run `toolkit pull --replace-local` (yours is copied to the backups "
+            "first); to keep yours, leave it: pulls report it until the two agree"
+        )
+
+
+def _text_conflict(local: Document, incoming: Document) -> str:
+    return (
+        f"{local.where or local.doc_id}: the text of document {local.doc_id!r} changed in Label Studio "
+        f"({len(local.text)} -> {len(incoming.text)} characters) while the local file holds {len(local.annotations)} "
+        "annotation(s) on the old text; not merged (their offsets would point at the wrong characters). "
+        "`toolkit pull --replace-local` takes Label Studio's document (the old file is copied to the backups)"
+    )
 
 
 def _uid(ann: Annotation) -> str | None:
-    return (ann.label_studio or {}).get("unique_id")
+    uid = (ann.label_studio or {}).get("unique_id")
+    return str(uid) if uid else None
 
 
 def _match(existing: list[Annotation], taken: set[int], ann: Annotation) -> int | None:
@@ -73,6 +142,11 @@ def _match(existing: list[Annotation], taken: set[int], ann: Annotation) -> int 
     return None
 
 
+def document_file(folder: Path, doc_id: str) -> Path:
+    """The file of a document in annotations/ (the one safe id -> path mapping, see toolkit.io.paths)."""
+    return doc_path(folder, doc_id)
+
+
 def read_document(path: Path) -> Document | None:
     """The annotations/ file at `path`, or None when there is none yet."""
     if not path.exists():
@@ -84,26 +158,3 @@ def read_document(path: Path) -> Document | None:
             "then pull again"
         )
     return doc
-
-
-def write_documents(docs: list[Document], out_dir: Path, backup_dir: Path, result: WriteResult) -> None:
-    """Merge each document into its file under `out_dir`, keeping the previous version in `backup_dir`."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    for pulled in docs:
-        path = out_dir / f"{pulled.doc_id}.json"
-        local = read_document(path)
-        doc, added, updated, kept = merge(local, pulled)
-        result.annotations_added += added
-        result.annotations_updated += updated
-        result.annotations_kept_local += kept
-        data = dump_pretty(doc.record())
-        if path.exists():
-            if path.read_bytes() == data:
-                result.files_unchanged += 1
-                continue
-            backup = backup_dir / stamp / path.name
-            backup.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, backup)
-            result.backups.append(str(backup))
-        atomic_write_bytes(path, data)
-        result.files_written += 1

@@ -6,7 +6,7 @@ building records; `parallel` splits big files across cores; `run` validates file
 loader of validated documents (`load_valid_documents`, which raises `ValidationFailed`).
 """
 
-from .checker import DOCUMENT_SCHEMA, TASK_SCHEMA, Checker
+from .checker import DOCUMENT_SCHEMA, JSON_MIN_MESSAGE, TASK_SCHEMA, Checker, is_json_min
 from .checks import check_document
 from .predictions import check_predictions, prediction_report
 from .report import WARNING_CODES, Report
@@ -14,6 +14,7 @@ from .run import ValidationFailed, iter_documents, iter_inputs, load_documents, 
 
 __all__ = [
     "DOCUMENT_SCHEMA",
+    "JSON_MIN_MESSAGE",
     "TASK_SCHEMA",
     "WARNING_CODES",
     "Checker",
@@ -21,6 +22,7 @@ __all__ = [
     "ValidationFailed",
     "check_document",
     "check_predictions",
+    "is_json_min",
     "iter_documents",
     "iter_inputs",
     "load_documents",

@@ -52,7 +52,7 @@ class Checker:
             return None
         is_doc = "doc_id" in record and "data" not in record
         name = _doc_name(record) if is_doc else task_name(record)
-        if not is_doc and _is_json_min(record, self.labels):
+        if not is_doc and is_json_min(record, self.labels):
             report.add(Problem("json-min", name, "$", JSON_MIN_MESSAGE, where), self.strict)
             return None
         validator = self.doc_validator if is_doc else self.task_validator
@@ -109,7 +109,7 @@ JSON_MIN_MESSAGE = (
 )
 
 
-def _is_json_min(record: dict[str, Any], labels: LabelSchema) -> bool:
+def is_json_min(record: dict[str, Any], labels: LabelSchema) -> bool:
     """JSON-MIN puts the task data and one flattened annotation at the top level."""
     if "data" in record or "annotations" in record:
         return False

@@ -1,0 +1,206 @@
+"""Label Studio export files -> annotations/: what `pull` and `import` share.
+
+Two passes over the export files, one record in memory at a time:
+1. every task is checked (JSON Schema and the semantic checks); a task that cannot be read whole
+   (a schema error, a control the config lacks, a JSON-MIN record) is reported and not written,
+   so no annotation is ever half-written; semantic problems are counted, the data still saved;
+2. under the folder's lock, each document is merged with its file (three-way, see `documents`)
+   and the files are replaced in atomic batches, previous versions copied to the backups folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..ingest import content_id
+from ..io.locks import exclusive, folder_lock, remove_stale_temporaries
+from ..io.reader import iter_records
+from ..io.writer import dump_pretty, write_files
+from ..labelschema import LabelSchema
+from ..records import Document
+from ..records.labelstudio import pseudonym, repair_utf16_offsets, task_name, task_to_document
+from ..validation import JSON_MIN_MESSAGE, Checker, Report, is_json_min
+from .documents import WriteResult, document_file, merge, read_document
+
+BATCH = 256  # documents replaced per sync
+STRUCTURAL = frozenset({"schema", "json-min", "label-config"})  # a task with these is not written
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class IntakeResult(WriteResult):
+    tasks: int = 0
+    skipped_unannotated: int = 0
+    offsets_repaired: int = 0
+    unreadable: list[str] = field(default_factory=list)  # tasks not written, with the reason
+    problems: int = 0  # validation problems in documents that were written
+    stale_temporaries: int = 0
+    taken: set[int] = field(default_factory=set)  # Label Studio ids of the tasks now in annotations/
+
+
+@dataclass
+class Intake:
+    """How incoming tasks become documents."""
+
+    labels: LabelSchema
+    emails: dict[int, str] = field(default_factory=dict)
+    annotator: str | None = None  # every annotation's annotator (a name; pseudonymized here)
+    repair_offsets: bool = False
+    replace_local: bool = False
+
+
+def take_in(
+    exports: list[Path],
+    intake: Intake,
+    out_dir: Path,
+    backup_dir: Path,
+    *,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> IntakeResult:
+    """Check every task of `exports`, then merge the good ones into `out_dir` (see the module doc)."""
+    result = IntakeResult()
+    skip = _check_all(exports, intake.labels, result)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(folder_lock(out_dir), str(out_dir), on_wait):
+        result.stale_temporaries = remove_stale_temporaries(out_dir)
+        _write_all(exports, intake, out_dir, backup_dir, skip, result, progress)
+    return result
+
+
+def _records(exports: list[Path]) -> Iterator[tuple[int, str, Any]]:
+    n = 0
+    for path in exports:
+        for where, record in iter_records(path):
+            yield n, where, record
+            n += 1
+
+
+def _check_all(exports: list[Path], labels: LabelSchema, result: IntakeResult) -> set[int]:
+    """Pass 1: the indexes of records that are not written, each reported once."""
+    checker = Checker(labels)
+    skip: set[int] = set()
+    for n, where, record in _records(exports):
+        result.tasks += 1
+        if not (isinstance(record, dict) and record.get("annotations")) and not _is_min(checker, record):
+            result.skipped_unannotated += 1
+            skip.add(n)
+            continue
+        report = Report()
+        checker.check_record(record, where, report)
+        fatal = [p for p in report.errors if p.code in STRUCTURAL]
+        if fatal:
+            skip.add(n)
+            p = fatal[0]
+            more = f" (and {len(fatal) - 1} more)" if len(fatal) > 1 else ""
+            result.unreadable.append(f"{where} ({task_name(record)}) {p.path}: [{p.code}] {p.message}{more}")
+        else:
+            result.problems += len(report.errors)
+    return skip
+
+
+def _is_min(checker: Checker, record: Any) -> bool:
+    return isinstance(record, dict) and is_json_min(record, checker.labels)
+
+
+def _write_all(
+    exports: list[Path],
+    intake: Intake,
+    out_dir: Path,
+    backup_dir: Path,
+    skip: set[int],
+    result: IntakeResult,
+    progress: Progress | None,
+) -> None:
+    """Pass 2: merge each document with its file and write in atomic batches."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    pending: dict[Path, tuple[Document, set[int]]] = {}
+    todo = result.tasks - len(skip)
+    done = 0
+    for n, where, record in _records(exports):
+        if n in skip:
+            continue
+        doc = _document(record, where, intake, result)
+        path = document_file(out_dir, doc.doc_id)
+        local = pending[path][0] if path in pending else read_document(path)
+        merged = merge(local, doc, intake.replace_local)
+        result.conflicts += merged.conflicts
+        if merged.doc is not None:
+            result.annotations_added += merged.added
+            result.annotations_updated += merged.updated
+            result.annotations_kept_local += merged.kept_local
+            result.local_edits_kept += merged.edits_kept
+            merged.doc.where = str(path)
+            ids = pending[path][1] if path in pending else set()
+            if isinstance(record.get("id"), int):
+                ids.add(record["id"])
+            pending[path] = (merged.doc, ids)
+        done += 1
+        if len(pending) >= BATCH:
+            _flush(pending, backup_dir / stamp, result)
+        if progress is not None:
+            progress(done, todo)
+    _flush(pending, backup_dir / stamp, result)
+
+
+def _document(record: dict[str, Any], where: str, intake: Intake, result: IntakeResult) -> Document:
+    doc, _ = task_to_document(record, where, intake.emails, intake.labels.controls)
+    assert doc is not None  # pass 1 skipped records without a text
+    data = record["data"]
+    if not (isinstance(data.get("doc_id"), str | int) and str(data.get("doc_id"))):
+        doc.doc_id = content_id(doc.text)  # the same text from several servers: one document
+    if intake.annotator is not None:
+        name = intake.annotator if intake.annotator.startswith("annotator-") else pseudonym(intake.annotator)
+        for ann in doc.annotations:
+            ann.annotator = name
+    if intake.repair_offsets:
+        result.offsets_repaired += repair_utf16_offsets(doc)
+    return doc
+
+
+def _flush(pending: dict[Path, tuple[Document, set[int]]], backups: Path, result: IntakeResult) -> None:
+    writes: list[tuple[Path, bytes]] = []
+    for path, (doc, ids) in pending.items():
+        data = dump_pretty(doc.record())
+        result.taken |= ids
+        if path.exists():
+            if path.read_bytes() == data:
+                result.files_unchanged += 1
+                continue
+            backup = backups / path.name
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, backup)
+            result.backups.append(str(backup))
+        writes.append((path, data))
+    write_files(writes)
+    result.files_written += len(writes)
+    pending.clear()
+
+
+def import_exports(
+    exports: list[Path],
+    intake: Intake,
+    out_dir: Path,
+    backup_dir: Path,
+    *,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> IntakeResult:
+    """Label Studio exports made elsewhere -> annotations/, exactly as a pull would merge them.
+
+    A JSON-MIN export is refused whole, before anything is written: it has lost the region ids,
+    the relations and the annotators.
+    """
+    for path in exports:
+        first = next(iter_records(path), None)
+        if first is not None and isinstance(first[1], dict) and is_json_min(first[1], intake.labels):
+            raise InputError(f"{first[0]}: {JSON_MIN_MESSAGE}")
+        if first is None:
+            raise InputError(f"{path}: holds no tasks; expected a Label Studio JSON export")
+    return take_in(exports, intake, out_dir, backup_dir, progress=progress, on_wait=on_wait)
