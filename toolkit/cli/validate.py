@@ -40,6 +40,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool
             f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); {report.annotations} "
             f"annotation(s) ({report.cancelled} cancelled), {report.unannotated} record(s) without a live "
             f"annotation, {report.entities} entities, {report.relations} relations"
+            + (f"; {report.predictions} prediction(s) checked" if report.predictions else "")
         )
     sys.exit(0 if report.valid else 1)
 

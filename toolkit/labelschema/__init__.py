@@ -7,7 +7,7 @@ and the validation JSON Schemas ship inside the package (`toolkit/resources/`), 
 file can live anywhere; the default news schema ships there too.
 """
 
-from .config import label_config, schema_from_config
+from .config import label_config, schema_file_from_config, schema_from_config
 from .guidelines import guidelines_html, guidelines_markdown
 from .schema import (
     DEFAULT_LABELS,
@@ -34,5 +34,6 @@ __all__ = [
     "load_json_file",
     "load_json_schema",
     "meta_problems",
+    "schema_file_from_config",
     "schema_from_config",
 ]

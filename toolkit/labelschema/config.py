@@ -9,15 +9,17 @@ bombs and never fetches external entities, and every problem is a SchemaFileErro
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from ..errors import SchemaFileError
-
-if TYPE_CHECKING:
-    from .schema import LabelSchema
+from ..errors import SchemaFileError, ToolkitError
+from ..io.reader import read_text
+from ..io.writer import atomic_write_bytes
+from .schema import LabelSchema
 
 SPAN_CONTROLS = {"Labels"}
 UNSUPPORTED = {"HyperTextLabels", "ParagraphLabels", "RectangleLabels", "PolygonLabels", "KeyPointLabels"}
@@ -124,3 +126,25 @@ def _label(el: ET.Element, where: str) -> dict[str, Any]:
     if el.get("hint"):
         out["description"] = el.get("hint")
     return out
+
+
+def schema_file_from_config(
+    config: Path,
+    out: Path,
+    *,
+    name: str | None = None,
+    project: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> LabelSchema:
+    """Write a label schema file for an existing project's labeling config (checked before it is written)."""
+    if out.exists() and not overwrite:
+        raise ToolkitError(f"{out} exists; pass --force to replace it")
+    xml = read_text(config, "a Label Studio labeling config (XML)", SchemaFileError)
+    stem = out.name.removesuffix(".json").removesuffix(".labels")
+    name = name or (re.sub(r"[^a-z0-9_.-]+", "-", stem.lower()).strip("-.") or "labels")
+    data = schema_from_config(xml, str(config), name, (project or {}).get("title"))
+    if project:
+        data["project"] = {k: v for k, v in project.items() if v}
+    schema = LabelSchema.from_data(data, out)
+    atomic_write_bytes(out, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+    return schema

@@ -62,8 +62,15 @@ def with_base(ann: Annotation) -> Annotation:
     return ann
 
 
-def merge(local: Document | None, incoming: Document, replace_local: bool = False) -> Merge:
-    """Merge an incoming document (from Label Studio or an export file) into the local one."""
+def merge(
+    local: Document | None, incoming: Document, replace_local: bool = False, same_person: bool = False
+) -> Merge:
+    """Merge an incoming document (from Label Studio or an export file) into the local one.
+
+    `same_person`: an annotation with the same content is the same annotation only when its
+    annotator is the same too (imports that name the annotator); otherwise equal content is enough,
+    so an annotation pushed from annotations/ and pulled back is recognised.
+    """
     if local is None:
         return Merge(_fresh(incoming), added=len(incoming.annotations))
     if local.text != incoming.text and local.annotations and not replace_local:
@@ -74,14 +81,14 @@ def merge(local: Document | None, incoming: Document, replace_local: bool = Fals
     merged = list(local.annotations)
     matched: set[int] = set()
     for ann in incoming.annotations:
-        idx = _match(merged, matched, ann)
+        idx = _match(merged, matched, ann, same_person)
         if idx is None:
             merged.append(with_base(ann))
             matched.add(len(merged) - 1)
             out.added += 1
             continue
         matched.add(idx)
-        if _uid(merged[idx]) is not None and _uid(merged[idx]) == _uid(ann):
+        if _uid(merged[idx]) is not None and _uid(merged[idx]) == _uid(ann) and merged[idx].annotator == ann.annotator:
             _three_way(merged, idx, ann, local, replace_local, out)
     out.kept_local = len(local.annotations) - len(matched & set(range(len(local.annotations))))
     if out.conflicts:
@@ -129,15 +136,15 @@ def _uid(ann: Annotation) -> str | None:
     return str(uid) if uid else None
 
 
-def _match(existing: list[Annotation], taken: set[int], ann: Annotation) -> int | None:
+def _match(existing: list[Annotation], taken: set[int], ann: Annotation, same_person: bool) -> int | None:
     uid = _uid(ann)
-    if uid:
+    if uid:  # the same Label Studio annotation (its annotator never changes)
         for i, old in enumerate(existing):
-            if i not in taken and _uid(old) == uid:
+            if i not in taken and _uid(old) == uid and old.annotator == ann.annotator:
                 return i
     key = ann.content_key()
     for i, old in enumerate(existing):
-        if i not in taken and old.content_key() == key:
+        if i not in taken and old.content_key() == key and (not same_person or old.annotator == ann.annotator):
             return i
     return None
 

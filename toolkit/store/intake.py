@@ -129,7 +129,7 @@ def _write_all(
         doc = _document(record, where, intake, result)
         path = document_file(out_dir, doc.doc_id)
         local = pending[path][0] if path in pending else read_document(path)
-        merged = merge(local, doc, intake.replace_local)
+        merged = merge(local, doc, intake.replace_local, same_person=intake.annotator is not None)
         result.conflicts += merged.conflicts
         if merged.doc is not None:
             result.annotations_added += merged.added
@@ -161,7 +161,18 @@ def _document(record: dict[str, Any], where: str, intake: Intake, result: Intake
             ann.annotator = name
     if intake.repair_offsets:
         result.offsets_repaired += repair_utf16_offsets(doc)
+    _trim_span_texts(doc)
     return doc
+
+
+def _trim_span_texts(doc: Document) -> None:
+    """A span text padded with whitespace (offsets right: a `span-whitespace` warning) is stored as the slice."""
+    for ann in doc.annotations:
+        for e in ann.entities:
+            if e.text is not None and 0 <= e.start <= e.end <= len(doc.text):
+                piece = doc.text[e.start : e.end]
+                if piece != e.text and piece and piece == piece.strip() == e.text.strip():
+                    e.text = piece
 
 
 def _flush(pending: dict[Path, tuple[Document, set[int]]], backups: Path, result: IntakeResult) -> None:
