@@ -118,6 +118,8 @@ def _intake_summary(r: object, out_dir: Path, repair_offsets: bool) -> None:
     )
     if r.backups:
         click.echo(f"previous versions of {len(r.backups)} file(s) kept in {Path(r.backups[0]).parent}")
+    for line in r.renamed:
+        click.echo(f"document id is not a safe file name, stored under a hashed name with the id inside: {line}")
     if r.problems:
         click.echo(f"{r.problems} validation problem(s) in the documents written; run `toolkit validate {out_dir}`")
     for line in r.unreadable:

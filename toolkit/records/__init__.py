@@ -4,7 +4,18 @@
 form. `labelstudio`: Label Studio task JSON <-> records. `gold`: the one gold choice.
 """
 
-from .model import Annotation, Article, Document, Entity, Loc, Problem, Relation, canonical_to_document, json_path
+from .model import (
+    Annotation,
+    Article,
+    Document,
+    Entity,
+    Loc,
+    Problem,
+    Relation,
+    canonical_to_document,
+    json_path,
+    shown,
+)
 
 __all__ = [
     "Annotation",
@@ -16,4 +27,5 @@ __all__ = [
     "Relation",
     "canonical_to_document",
     "json_path",
+    "shown",
 ]

@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 from ..labelschema import Controls
-from .model import Annotation, Document, Entity, Loc, Problem, Relation, json_path
+from .model import Annotation, Document, Entity, Loc, Problem, Relation, json_path, shown
 
 PSEUDONYM_SALT = "news-relations/annotator:"
 DEFAULT_CONTROLS = Controls()
@@ -44,9 +44,9 @@ def task_name(task: Any) -> str:
     data = task.get("data")
     doc_id = data.get("doc_id") if isinstance(data, dict) else None
     if isinstance(doc_id, str | int) and str(doc_id):
-        return str(doc_id)
+        return shown(str(doc_id))
     if isinstance(task.get("id"), str | int):
-        return f"task {task['id']}"
+        return f"task {shown(str(task['id']))}"
     return "task (no id)"
 
 

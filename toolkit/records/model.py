@@ -12,6 +12,14 @@ from typing import Any
 Loc = tuple[str | int, ...]  # JSON path parts, formatted only when a problem is reported
 
 
+def shown(text: str) -> str:
+    """Text that is safe to print: control and other invisible characters escaped (ids and spans are
+    other people's text, and a terminal must never receive their escape sequences)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def json_path(parts: Any) -> str:
     """`$.annotations[0].result[3]` from path parts."""
     out = "$"

@@ -62,9 +62,7 @@ def with_base(ann: Annotation) -> Annotation:
     return ann
 
 
-def merge(
-    local: Document | None, incoming: Document, replace_local: bool = False, same_person: bool = False
-) -> Merge:
+def merge(local: Document | None, incoming: Document, replace_local: bool = False, same_person: bool = False) -> Merge:
     """Merge an incoming document (from Label Studio or an export file) into the local one.
 
     `same_person`: an annotation with the same content is the same annotation only when its

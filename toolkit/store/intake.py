@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import InputError
 from ..ingest import content_id
 from ..io.locks import exclusive, folder_lock, remove_stale_temporaries
+from ..io.paths import is_safe_id
 from ..io.reader import iter_records
 from ..io.writer import dump_pretty, write_files
 from ..labelschema import LabelSchema
@@ -41,6 +42,7 @@ class IntakeResult(WriteResult):
     unreadable: list[str] = field(default_factory=list)  # tasks not written, with the reason
     problems: int = 0  # validation problems in documents that were written
     stale_temporaries: int = 0
+    renamed: list[str] = field(default_factory=list)  # ids that are not safe file names, and their files
     taken: set[int] = field(default_factory=set)  # Label Studio ids of the tasks now in annotations/
 
 
@@ -128,6 +130,8 @@ def _write_all(
             continue
         doc = _document(record, where, intake, result)
         path = document_file(out_dir, doc.doc_id)
+        if not is_safe_id(doc.doc_id) and path not in pending:
+            result.renamed.append(f"{where} ({_shown(doc.doc_id)}) -> {path.name}")
         local = pending[path][0] if path in pending else read_document(path)
         merged = merge(local, doc, intake.replace_local, same_person=intake.annotator is not None)
         result.conflicts += merged.conflicts
@@ -215,3 +219,8 @@ def import_exports(
         if first is None:
             raise InputError(f"{path}: holds no tasks; expected a Label Studio JSON export")
     return take_in(exports, intake, out_dir, backup_dir, progress=progress, on_wait=on_wait)
+
+
+def _shown(doc_id: str, limit: int = 60) -> str:
+    text = repr(doc_id)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..labelschema import LabelSchema
-from ..records import Document, Problem, canonical_to_document
+from ..records import Document, Problem, canonical_to_document, shown
 from ..records.labelstudio import task_name, task_to_document
 from .checks import check_document
 from .engines import Validator
@@ -122,7 +122,7 @@ def is_json_min(record: dict[str, Any], labels: LabelSchema) -> bool:
 
 def _doc_name(record: dict[str, Any]) -> str:
     doc_id = record.get("doc_id")
-    return str(doc_id) if isinstance(doc_id, str | int) else "document (no doc_id)"
+    return shown(str(doc_id)) if isinstance(doc_id, str | int) else "document (no doc_id)"
 
 
 def _schema_hint(message: str, labels: LabelSchema) -> str:

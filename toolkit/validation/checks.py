@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..labelschema import NO_RELATION, LabelSchema
-from ..records import Annotation, Document, Entity, Problem, json_path
+from ..records import Annotation, Document, Entity, Problem, json_path, shown
 from ..records.labelstudio import utf16_span
 
 SHOWN = 40  # characters of a span's text quoted in a message
@@ -20,7 +20,7 @@ SHOWN = 40  # characters of a span's text quoted in a message
 def describe(doc: Document, e: Entity) -> str:
     """A span as the annotator sees it: its text and label, e.g. `Pyongyang (GPE)`."""
     piece = doc.text[e.start : e.end] if 0 <= e.start <= e.end <= len(doc.text) else (e.text or "")
-    piece = " ".join(piece.split()) or repr(piece)
+    piece = shown(" ".join(piece.split())) or repr(piece)
     if len(piece) > SHOWN:
         piece = piece[: SHOWN - 1] + "…"
     return f"{piece} ({e.label or 'no label'})"
