@@ -12,7 +12,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 FAST := not labelstudio and not browser
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
-        validate dataset export demo test test-fast test-browser lint clean bench release publish agreement \
+        validate dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
         adjudicate screenshot preannotate-eval
 
 help: ## list every target
@@ -78,8 +78,11 @@ demo: label-studio push dataset ## fresh machine -> Label Studio running, seed a
 test: venv label-studio-install ## the whole test suite (starts its own Label Studio; browser tests need chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-fast: venv ## every test that needs no Label Studio and no browser (well under a minute)
-	$(VENV)/bin/pytest -m "$(FAST)" $(PYTEST_ARGS)
+test-fast: venv ## every test that needs no Label Studio and no browser (well under a minute, both cores)
+	$(VENV)/bin/pytest -m "$(FAST)" -n 2 $(PYTEST_ARGS)
+
+fuzz: venv ## the property-based tests with 3,000 examples each (make test runs 40)
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -m fuzz $(PYTEST_ARGS)
 
 test-browser: venv label-studio-install ## only the real-browser tests (needs /usr/bin/chromium: apt-get install chromium)
 	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)

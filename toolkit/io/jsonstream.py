@@ -86,10 +86,11 @@ class ArrayStream:
         self.eof = False
         self.lines = 0  # newlines before buf[0], for error positions
 
-    def _more(self) -> bool:
+    def _more(self, grow: bool = False) -> bool:
+        """Read the next block; `grow` reads as much as is pending, so a huge element costs linear time."""
         if self.eof:
             return False
-        block = self.fh.read(CHUNK)
+        block = self.fh.read(max(CHUNK, len(self.buf) - self.pos) if grow else CHUNK)
         if not block:
             self.eof = True
             return False
@@ -165,14 +166,17 @@ class ArrayStream:
                         continue
                     self.pos = end
                     return obj
-                if len(self.buf) - self.pos > MAX_LOOKAHEAD or not self._more():
+                pending = len(self.buf) - self.pos
+                if pending > MAX_LOOKAHEAD or not self._more(grow=True):
                     break
-                searched = max(self.pos, len(self.buf) - CHUNK - 256)
+                searched = max(self.pos, pending - 256)
         return self._fallback()
 
     def _fallback(self) -> Any:
-        """Decode one element with the standard library (last element, or an unusual shape)."""
-        decoder = json.JSONDecoder()
+        """One element of an unusual shape (or the last one): the standard library finds where it ends,
+        orjson parses it, so the same values are refused as everywhere else (NaN, lone surrogates)."""
+        # only the end offset is wanted here: numbers are not converted (no 4,300-digit limit, no cost)
+        decoder = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)
         while True:
             raw = self.buf[self.pos :]
             try:
@@ -182,14 +186,21 @@ class ArrayStream:
                     raise self._fail(f"not UTF-8 text ({exc.reason})", self.pos + exc.start) from exc
                 text = raw[: exc.start].decode("utf-8")
             try:
-                obj, end = decoder.raw_decode(text)
+                _, end = decoder.raw_decode(text)
+            except RecursionError as exc:
+                raise self._fail("nested too deeply (more than the parser's recursion limit)") from exc
             except json.JSONDecodeError as exc:
-                if self._more():
+                if self._more(grow=True):
                     continue
                 at = self.pos + len(text[: exc.pos].encode("utf-8"))
                 truncated = exc.pos >= len(text.rstrip())
                 raise self._fail("unexpected end of file (truncated export?)" if truncated else exc.msg, at) from exc
-            self.pos += len(text[:end].encode("utf-8"))
+            size = len(text[:end].encode("utf-8"))
+            try:
+                obj = orjson.loads(self.buf[self.pos : self.pos + size])
+            except orjson.JSONDecodeError as exc:
+                raise self._fail(exc.msg, self.pos + exc.pos) from exc
+            self.pos += size
             return obj
 
 
