@@ -62,8 +62,7 @@ class Api:
     conn: Connection
     on_retry: Callable[[str], None] | None = None
     timeout: float = 300.0
-    attempts: int = 6
-    max_wait: float = 90.0  # seconds of retrying before giving up on one request
+    attempts: int = 8
     server_time: datetime | None = field(default=None, init=False)  # from the last response's Date header
     _http: httpx.Client = field(init=False, repr=False)
 
@@ -120,7 +119,7 @@ class Api:
 
         return Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, Transient)),
-            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_wait),
+            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.conn.retry_seconds),
             wait=wait_exponential_jitter(multiplier=0.5, max=10, jitter=0.5),
             before_sleep=note,
             retry_error_callback=self._give_up,

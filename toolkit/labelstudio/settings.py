@@ -60,6 +60,7 @@ def cleartext_warning(url: str) -> str | None:
 class Connection:
     url: str
     api_key: str = ""
+    retry_seconds: float = 90.0  # how long one request is retried through transient failures
 
     def __repr__(self) -> str:  # never show the token
         return f"Connection(url={redact(self.url)!r}, api_key='***')"
@@ -75,7 +76,12 @@ def connection(env_file: Path) -> Connection:
             "LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are not set; run `make label-studio` "
             "(writes them to .env) or export them in the environment"
         )
-    return Connection(url.rstrip("/"), key)
+    retry = os.environ.get("LABEL_STUDIO_RETRY_SECONDS") or file_values.get("LABEL_STUDIO_RETRY_SECONDS") or "90"
+    try:
+        seconds = float(retry)
+    except ValueError as exc:
+        raise ConfigError(f"LABEL_STUDIO_RETRY_SECONDS={retry!r} is not a number of seconds") from exc
+    return Connection(url.rstrip("/"), key, seconds)
 
 
 def ensure_env_file(path: Path) -> dict[str, str]:
