@@ -226,3 +226,22 @@ def test_evaluation_separates_leave_one_out_patterns_and_within_document(labels:
 def test_paragraphs_split_on_blank_lines_with_crlf() -> None:
     text = "One.\r\n\r\nTwo a.\nTwo b.\n\n\n  Three."
     assert [text[a:b] for a, b in paragraphs(text)] == ["One.", "Two a.\nTwo b.", "  Three."]
+
+
+def test_parts_of_longer_capitalised_names_are_not_proposed() -> None:
+    from toolkit.preannotation.spans import Span, drop_partial_names
+
+    text = "The new Secretary General spoke. General Charles Brown agreed. Yesterday Putin met Theresa May in May."
+
+    def at(word: str, label: str, nth: int = 0) -> Span:
+        i = -1
+        for _ in range(nth + 1):
+            i = text.index(word, i + 1)
+        return Span(i, i + len(word), label)
+
+    spans = [at("General", "ROLE"), at("General", "ROLE", 1), at("Charles Brown", "PERSON"), at("Putin", "PERSON")]
+    spans += [at("May", "DATE"), at("May", "DATE", 1)]
+    kept, dropped = drop_partial_names(text, spans)
+    assert dropped == 2  # "General" of "Secretary General", "May" of "Theresa May"
+    assert [text[s.start : s.end] for s in kept] == ["General", "Charles Brown", "Putin", "May"]
+    assert kept[0].start == text.index("General Charles")  # a role before a name it does not belong to stays

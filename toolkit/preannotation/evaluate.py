@@ -26,7 +26,7 @@ from ..tokens import sentences
 from ..validation import load_valid_documents
 from .gazetteer import Gazetteer
 from .patterns import Pattern, default_patterns_path, load_patterns, pattern_spans
-from .spans import Key, Span, resolve
+from .spans import Key, Span, drop_partial_names, resolve
 
 PARAGRAPH_BREAK = re.compile(r"(?:[ \t]*\r?\n){2,}")
 
@@ -103,7 +103,7 @@ def held_out_units(
     for i, (piece, piece_gold) in enumerate(pieces):
         rest = pieces[:i] if only_before else pieces[:i] + pieces[i + 1 :]
         gaz = Gazetteer.build([*background, *rest])
-        score.add((s.key for s in gaz.match(piece)), piece_gold)
+        score.add((s.key for s in drop_partial_names(piece, gaz.match(piece))[0]), piece_gold)
     # gold spans that cross a unit boundary can never be proposed: count them as missed
     score.gold += len(gold) - sum(len(g) for _, g in pieces)
     return score
@@ -123,10 +123,12 @@ def evaluate(
         def row(name: str, what: str, spans: list[Span], ev: DocEval = ev, gold: list[Key] = gold) -> None:
             ev.rows.append(Row(name, what, _score(spans, gold), _by_label(spans, gold, labels.entity_names)))
 
-        loo = gaz.match(text)
+        loo = drop_partial_names(text, gaz.match(text))[0]
         pats = pattern_spans(patterns, text)
         taken = bytearray(len(text))
-        combined = resolve(gaz.candidates(text), taken) + resolve(pats, taken)
+        combined = drop_partial_names(
+            text, sorted(resolve(gaz.candidates(text), taken) + resolve(pats, taken), key=lambda s: s.start)
+        )[0]
         row("leave-one-out gazetteer", f"built from the {ev.others} other annotated document(s)", loo)
         row("patterns", f"{len(patterns)} regular expression(s) from the schema folder", pats)
         row(

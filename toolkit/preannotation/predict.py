@@ -23,7 +23,7 @@ from ..validation import check_predictions, load_valid_documents
 from .gazetteer import Gazetteer
 from .model import Model, load_model, model_spans
 from .patterns import Pattern, default_patterns_path, load_patterns, pattern_spans
-from .spans import Span, resolve
+from .spans import Span, drop_partial_names, resolve
 
 PREDICTION_ID_PREFIX = "pre-"
 
@@ -50,7 +50,11 @@ class Preannotator:
         return f"toolkit-preannotate/{self.labels.name}-{self.labels.version}/" + "+".join(parts)
 
     def spans(self, text: str) -> list[Span]:
-        """Gazetteer first, then patterns, then the model, each filling only what is still free."""
+        return self.proposals(text)[0]
+
+    def proposals(self, text: str) -> tuple[list[Span], int]:
+        """Gazetteer first, then patterns, then the model, each filling only what is still free; parts of
+        longer capitalised names left out (and counted)."""
         taken = bytearray(len(text))
         chosen = resolve(self.gazetteer.candidates(text), taken)
         chosen += resolve(pattern_spans(self.patterns, text), taken)
@@ -58,7 +62,8 @@ class Preannotator:
             found = model_spans(self.model, text, self.labels)
             bad = [s for s in found if not 0 <= s.start < s.end <= len(text)]  # left for the checks to report
             chosen += bad + resolve([s for s in found if s not in bad], taken)
-        return sorted(chosen, key=lambda s: (s.start, s.end))
+        kept, dropped = drop_partial_names(text, sorted(chosen, key=lambda s: (s.start, s.end)))
+        return kept, dropped
 
     def prediction(self, text: str) -> dict[str, Any] | None:
         spans = self.spans(text)
@@ -109,12 +114,13 @@ class PreannotateResult:
     tasks: int = 0
     predicted: int = 0
     spans: Counter[str] = field(default_factory=Counter)  # by source kind: gazetteer, pattern, model
+    partial_names: int = 0  # proposals left out: part of a longer capitalised name
 
     def summary(self, model_version: str) -> str:
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.spans.items())) or "none"
         return (
             f"pre-annotated {self.predicted} of {self.tasks} task(s): {sum(self.spans.values())} span(s) "
-            f"({by}); model_version {model_version}"
+            f"({by}), {self.partial_names} part(s) of longer names left out; model_version {model_version}"
         )
 
 
@@ -123,7 +129,8 @@ def pre_annotate(tasks: list[dict[str, Any]], pre: Preannotator) -> PreannotateR
     out = PreannotateResult(tasks=len(tasks))
     for task in tasks:
         text = task["data"][pre.labels.controls.value]
-        spans = pre.spans(text)
+        spans, dropped = pre.proposals(text)
+        out.partial_names += dropped
         if not spans:
             continue
         task["predictions"] = [prediction_payload(text, spans, pre.model_version, pre.labels.controls)]

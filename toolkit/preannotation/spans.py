@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..tokens import tokenize
+from ..tokens import sentences, tokenize
 
 # (start, end, label): a span as the checks and the evaluation compare it.
 Key = tuple[int, int, str]
@@ -43,3 +43,31 @@ def resolve(spans: Iterable[Span], taken: bytearray | None = None, length: int |
             taken[s.start : s.end] = b"\x01" * (s.end - s.start)
             chosen.append(s)
     return sorted(chosen, key=lambda s: (s.start, s.end))
+
+
+def drop_partial_names(text: str, spans: list[Span]) -> tuple[list[Span], int]:
+    """Spans that are not a part of a longer capitalised name ("General" in "Secretary General").
+
+    A name is a run of adjacent capitalised tokens. A span inside a run is dropped when a capitalised
+    token of the same run right next to it is covered by no span, so "General Charles Brown"
+    (ROLE + PERSON) stays, while "General" alone in "Secretary General" goes. A sentence's first
+    word is not taken for part of a name ("Yesterday Putin met...").
+    """
+    toks = tokenize(text)
+    firsts = {s for s, _ in sentences(text)}
+    capital = [t.text[:1].isupper() and t.start not in firsts for t in toks]
+    covered = [False] * len(toks)
+    owner: list[Span | None] = [None] * len(toks)
+    for span in spans:
+        for i, t in enumerate(toks):
+            if span.start <= t.start and t.end <= span.end:
+                covered[i], owner[i] = True, span
+    bad: set[Span] = set()
+    for i, t in enumerate(toks):
+        if owner[i] is None or not capital[i]:
+            continue
+        for j in (i - 1, i + 1):
+            adjacent = 0 <= j < len(toks) and text[min(t.end, toks[j].end) : max(t.start, toks[j].start)] in ("", " ")
+            if adjacent and capital[j] and not covered[j]:
+                bad.add(owner[i])
+    return [s for s in spans if s not in bad], len(bad)
