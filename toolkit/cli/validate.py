@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .common import PathArg, labels
+from .progress import Progress
 
 
 @click.command()
@@ -29,7 +30,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool
     """
     from ..validation import validate_paths
 
-    report = validate_paths(list(paths), labels(ctx), engine, strict)
+    with Progress("validating", "record") as progress:
+        report = validate_paths(list(paths), labels(ctx), engine, strict, progress=progress)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

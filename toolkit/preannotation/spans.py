@@ -64,10 +64,11 @@ def drop_partial_names(text: str, spans: list[Span]) -> tuple[list[Span], int]:
                 covered[i], owner[i] = True, span
     bad: set[Span] = set()
     for i, t in enumerate(toks):
-        if owner[i] is None or not capital[i]:
+        span = owner[i]
+        if span is None or not capital[i]:
             continue
         for j in (i - 1, i + 1):
             adjacent = 0 <= j < len(toks) and text[min(t.end, toks[j].end) : max(t.start, toks[j].start)] in ("", " ")
             if adjacent and capital[j] and not covered[j]:
-                bad.add(owner[i])
+                bad.add(span)
     return [s for s in spans if s not in bad], len(bad)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,12 @@ def validate_paths(
     engine: str | None = None,
     strict: bool = False,
     jobs: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Report:
-    """Validate every record; large files are split across `jobs` processes (default: all cores)."""
+    """Validate every record; large files are split across `jobs` processes (default: all cores).
+
+    `progress(records checked, None)` is called every thousand records and after each file.
+    """
     jobs = jobs or os.cpu_count() or 1
     checker = Checker(labels, engine, strict, fast=True)
     report = Report()
@@ -54,9 +58,13 @@ def validate_paths(
         kind = sniff(path)
         if jobs > 1 and kind != "object" and path.stat().st_size >= PARALLEL_MIN_BYTES:
             validate_file_parallel(path, kind, labels, engine, strict, jobs, report)
-            continue
-        for where, record in iter_records(path):
-            checker.check_record(record, where, report)
+        else:
+            for where, record in iter_records(path):
+                checker.check_record(record, where, report)
+                if progress is not None and report.checked % 1000 == 0:
+                    progress(report.checked, None)
+        if progress is not None:
+            progress(report.checked, None)
     return report
 
 
