@@ -5,6 +5,7 @@ Every pre-annotation source (gazetteer, patterns, model) and the evaluation shar
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,17 +59,19 @@ def drop_partial_names(text: str, spans: list[Span]) -> tuple[list[Span], int]:
     capital = [t.text[:1].isupper() and t.start not in firsts for t in toks]
     covered = [False] * len(toks)
     owner: list[Span | None] = [None] * len(toks)
+    starts = [t.start for t in toks]
     for span in spans:
-        for i, t in enumerate(toks):
-            if span.start <= t.start and t.end <= span.end:
-                covered[i], owner[i] = True, span
+        i = bisect.bisect_left(starts, span.start)
+        while i < len(toks) and toks[i].end <= span.end:
+            covered[i], owner[i] = True, span
+            i += 1
     bad: set[Span] = set()
     for i, t in enumerate(toks):
-        span = owner[i]
-        if span is None or not capital[i]:
+        mine = owner[i]
+        if mine is None or not capital[i]:
             continue
         for j in (i - 1, i + 1):
             adjacent = 0 <= j < len(toks) and text[min(t.end, toks[j].end) : max(t.start, toks[j].start)] in ("", " ")
             if adjacent and capital[j] and not covered[j]:
-                bad.add(span)
+                bad.add(mine)
     return [s for s in spans if s not in bad], len(bad)
