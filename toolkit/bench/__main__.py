@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from ..labelschema import LabelSchema
+from .measure import run
 from .synth import write_export
 
 BASELINE = r"""
@@ -40,20 +39,6 @@ with open(sys.argv[1], "rb") as fh:
         n += 1
 print(n)
 """
-
-
-def run(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB (the process and the workers it waited for) and stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed: {err.read().decode()[-2000:]}")
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,14 +67,18 @@ def write_files(items: list[tuple[Path, bytes]]) -> None:
     kill at any moment still leaves every file either old or new.
     """
     temps: list[tuple[str, Path]] = []
+    mode, tag = file_mode(), f"{os.getpid()}-{time.monotonic_ns()}"
+    for parent in {path.parent for path, _ in items}:
+        parent.mkdir(parents=True, exist_ok=True)
     try:
-        for path, data in items:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        for n, (path, data) in enumerate(items):
+            tmp = str(path.parent / f".{path.name}.{tag}-{n}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
             temps.append((tmp, path))
-            os.fchmod(fd, file_mode())
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
         os.sync()
         for tmp, path in temps:
             os.replace(tmp, path)
@@ -82,6 +87,12 @@ def write_files(items: list[tuple[Path, bytes]]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def dump_pretty(obj: Any) -> bytes:

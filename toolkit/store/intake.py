@@ -29,7 +29,7 @@ from ..records.labelstudio import pseudonym, repair_utf16_offsets, task_name, ta
 from ..validation import JSON_MIN_MESSAGE, Checker, Report, is_json_min
 from .documents import WriteResult, document_file, merge, read_document
 
-BATCH = 256  # documents replaced per sync
+BATCH = 1000  # documents replaced per sync
 STRUCTURAL = frozenset({"schema", "json-min", "label-config"})  # a task with these is not written
 Progress = Callable[[int, int | None], None]
 
