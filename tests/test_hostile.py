@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
-from toolkit.labelschema import LabelSchema
+from toolkit.labelschema import LabelSchema, label_config
 from toolkit.labelstudio.settings import Connection
 
 from helpers import client, find_project, push_tasks
@@ -53,9 +53,7 @@ def test_hostile_doc_ids_never_escape_the_output_folder(
         "ok-id",
     ]
     ls = client(ls_conn)
-    project = ls.projects.create(
-        title=project_title, label_config=(Path(__file__).parent / "data" / "ls-config.xml").read_text()
-    )
+    project = ls.projects.create(title=project_title, label_config=label_config(LabelSchema.load()))
     tasks = [
         {
             "data": {"doc_id": doc_id, "text": TEXT},

@@ -24,9 +24,9 @@ from ..io.paths import is_safe_id
 from ..io.reader import iter_records
 from ..io.writer import dump_pretty, write_files
 from ..labelschema import LabelSchema
-from ..records import Document
-from ..records.labelstudio import pseudonym, repair_utf16_offsets, task_name, task_to_document
-from ..validation import JSON_MIN_MESSAGE, Checker, Report, is_json_min
+from ..records import Document, Problem
+from ..records.labelstudio import pseudonym, repair_utf16_offsets, task_to_document
+from ..validation import JSON_MIN_MESSAGE, is_json_min, validate_paths
 from .documents import WriteResult, document_file, merge, read_document
 
 BATCH = 1000  # documents replaced per sync
@@ -76,39 +76,26 @@ def take_in(
     return result
 
 
-def _records(exports: list[Path]) -> Iterator[tuple[int, str, Any]]:
-    n = 0
+def _records(exports: list[Path]) -> Iterator[tuple[str, Any]]:
     for path in exports:
-        for where, record in iter_records(path):
-            yield n, where, record
-            n += 1
+        yield from iter_records(path)
 
 
-def _check_all(exports: list[Path], labels: LabelSchema, result: IntakeResult) -> set[int]:
-    """Pass 1: the indexes of records that are not written, each reported once."""
-    checker = Checker(labels)
-    skip: set[int] = set()
-    for n, where, record in _records(exports):
-        result.tasks += 1
-        if not (isinstance(record, dict) and record.get("annotations")) and not _is_min(checker, record):
-            result.skipped_unannotated += 1
-            skip.add(n)
-            continue
-        report = Report()
-        checker.check_record(record, where, report)
-        fatal = [p for p in report.errors if p.code in STRUCTURAL]
-        if fatal:
-            skip.add(n)
-            p = fatal[0]
-            more = f" (and {len(fatal) - 1} more)" if len(fatal) > 1 else ""
-            result.unreadable.append(f"{where} ({task_name(record)}) {p.path}: [{p.code}] {p.message}{more}")
+def _check_all(exports: list[Path], labels: LabelSchema, result: IntakeResult) -> set[str]:
+    """Pass 1 (on every core for big exports): the records that are not written, each reported once."""
+    report = validate_paths(exports, labels)
+    result.tasks = report.checked
+    fatal: dict[str, list[Problem]] = {}
+    for p in report.errors:
+        if p.code in STRUCTURAL:
+            fatal.setdefault(p.file, []).append(p)
         else:
-            result.problems += len(report.errors)
-    return skip
-
-
-def _is_min(checker: Checker, record: Any) -> bool:
-    return isinstance(record, dict) and is_json_min(record, checker.labels)
+            result.problems += 1
+    for where, problems in fatal.items():
+        p = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        result.unreadable.append(f"{where} ({p.task}) {p.path}: [{p.code}] {p.message}{more}")
+    return set(fatal)
 
 
 def _write_all(
@@ -116,7 +103,7 @@ def _write_all(
     intake: Intake,
     out_dir: Path,
     backup_dir: Path,
-    skip: set[int],
+    skip: set[str],
     result: IntakeResult,
     progress: Progress | None,
 ) -> None:
@@ -125,8 +112,11 @@ def _write_all(
     pending: dict[Path, tuple[Document, set[int]]] = {}
     todo = result.tasks - len(skip)
     done = 0
-    for n, where, record in _records(exports):
-        if n in skip:
+    for where, record in _records(exports):
+        if where in skip:
+            continue
+        if not (isinstance(record, dict) and record.get("annotations")):
+            result.skipped_unannotated += 1
             continue
         doc = _document(record, where, intake, result)
         path = document_file(out_dir, doc.doc_id)
