@@ -157,3 +157,30 @@ def test_changed_text_under_spans_is_a_conflict_not_a_silent_merge(
     out = run("pull", "--project", project_title, code=1)
     assert "text of document 'moved' changed in Label Studio" in out
     assert (tmp_path / "annotations" / "moved.json").read_bytes() == before
+
+
+def test_token_and_password_never_leave_the_env_file(
+    ls_conn: Connection, workdir: Path, project_title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole round through .env: the secrets are in no output and no file but .env itself."""
+    password = "pw-" + uuid.uuid4().hex
+    env = workdir / ".env"
+    env.write_text(
+        f"LABEL_STUDIO_URL={ls_conn.url}\nLABEL_STUDIO_API_KEY={ls_conn.api_key}\nLABEL_STUDIO_PASSWORD={password}\n"
+    )
+    env.chmod(0o600)
+    outputs = [
+        run("ingest", "examples/seeds"),
+        run("tasks", "--pre-annotate", "--model", "none"),
+        run("push", "build/tasks.jsonl", "--annotations", "annotations", "--project", project_title),
+        run("pull", "--project", project_title),
+        run("validate", "annotations"),
+        run("agreement"),
+        run("export", "annotations", "-o", "dist/x"),
+        run("release", "--version", "9.0.0", "-o", "dist/y", "--releases", "rel"),
+        run("label-studio", "login"),  # prints the password on purpose: the one command that does
+    ]
+    secrets = [ls_conn.api_key, password]
+    assert not any(s in out for out in outputs[:-1] for s in secrets)
+    leaks = [p for p in files_under(workdir) if p != env and any(s.encode() in p.read_bytes() for s in secrets)]
+    assert leaks == []
