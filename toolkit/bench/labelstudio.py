@@ -26,23 +26,8 @@ from ..labelschema import LabelSchema, label_config
 from ..labelstudio.server import free_port, start, stop
 from ..labelstudio.settings import Connection
 from .measure import run
+from .synth import WORDS
 
-WORDS = [
-    "the",
-    "minister",
-    "said",
-    "talks",
-    "with",
-    "officials",
-    "in",
-    "the",
-    "capital",
-    "would",
-    "continue",
-    "after",
-    "the",
-    "summit",
-]
 
 RAW_IMPORT = r"""
 import sys, httpx, orjson, time
