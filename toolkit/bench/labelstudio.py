@@ -28,7 +28,6 @@ from ..labelstudio.settings import Connection
 from .measure import run
 from .synth import WORDS
 
-
 RAW_IMPORT = r"""
 import sys, httpx, orjson, time
 url, key, title, config, path = sys.argv[1:6]
