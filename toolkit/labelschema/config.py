@@ -25,7 +25,9 @@ SPAN_CONTROLS = {"Labels"}
 # The task data field `toolkit watch` writes validation problems into. A <Header> without a `name`
 # is not a required data key, so tasks without the field import and render (as an empty line).
 PROBLEMS_KEY = "problems"
-PROBLEMS_STYLE = "color: #b3261e; font-size: 15px; font-weight: 600; line-height: 1.4; white-space: pre-line; margin: 0 0 24px"
+PROBLEMS_STYLE = (
+    "color: #b3261e; font-size: 15px; font-weight: 600; line-height: 1.4; white-space: pre-line; margin: 0 0 24px"
+)
 UNSUPPORTED = {"HyperTextLabels", "ParagraphLabels", "RectangleLabels", "PolygonLabels", "KeyPointLabels"}
 
 

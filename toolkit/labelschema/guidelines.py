@@ -40,8 +40,7 @@ HOW_TO: tuple[tuple[str, str], ...] = (
     ),
     (
         "Submit and update",
-        "Click Submit (Ctrl+Enter) when the task is done. To change it later, open it again, fix it and click "
-        "Update.",
+        "Click Submit (Ctrl+Enter) when the task is done. To change it later, open it again, fix it and click Update.",
     ),
     (
         "Problems",

@@ -6,7 +6,7 @@ a catch-up check, or polling).
 """
 
 from .hooks import loopback_webhook_env, register, unregister
-from .loop import WatchSettings, Watcher
+from .loop import Watcher, WatchSettings
 from .problems import Checked, check_task, problems_text
 from .receiver import ACTIONS, SECRET_HEADER, Receiver, task_of
 

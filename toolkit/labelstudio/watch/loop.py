@@ -113,13 +113,16 @@ class Watcher:
         """Webhook mode when Label Studio can post to us and accepts the webhook; else polling, saying why."""
         s = self.settings
         if s.poll_only:
-            return self._polling("asked for with --poll"), None
+            self._polling("asked for with --poll")
+            return None, None
         if urlsplit(self.conn.url).hostname not in LOOPBACK_NAMES:
-            return self._polling(f"Label Studio at {api.url} is not on this machine: it cannot reach 127.0.0.1"), None
+            self._polling(f"Label Studio at {api.url} is not on this machine: it cannot reach 127.0.0.1")
+            return None, None
         try:
             receiver = Receiver(s.host, s.port, hook_path(project), secrets.token_urlsafe(24), project, self.notify)
         except OSError as exc:
-            return self._polling(f"cannot listen on {s.host}:{s.port} ({exc.strerror or exc})"), None
+            self._polling(f"cannot listen on {s.host}:{s.port} ({exc.strerror or exc})")
+            return None, None
         try:
             hook = register(api, project, receiver.url, receiver.secret)
         except LabelStudioError as exc:
@@ -129,7 +132,8 @@ class Watcher:
                 if "HTTP 403" in str(exc)
                 else str(exc)
             )
-            return self._polling(f"Label Studio did not accept a webhook to {receiver.url}: {why}"), None
+            self._polling(f"Label Studio did not accept a webhook to {receiver.url}: {why}")
+            return None, None
         receiver.start()
         self._hooked_at = api.server_time
         self.mode = "webhook"
@@ -165,7 +169,9 @@ class Watcher:
     def _poll(self, api: Api, checker: Checker, project: int, since: datetime) -> datetime:
         """One filtered listing of the tasks updated since `since`; returns the next `since`."""
         listed = api.list_tasks(project, LISTED, [updated_after(since)])
-        fresh = [t["id"] for t in listed if isinstance(t.get("id"), int) and self._seen.get(t["id"]) != t.get("updated_at")]
+        fresh = [
+            t["id"] for t in listed if isinstance(t.get("id"), int) and self._seen.get(t["id"]) != t.get("updated_at")
+        ]
         after = (api.server_time - MARGIN) if api.server_time else since
         if fresh:
             missed = self._handle(api, checker, project, fresh, "poll" if self.mode == "polling" else "catch-up")
@@ -209,6 +215,7 @@ class Watcher:
     def _unannounced(self, task: dict[str, Any]) -> bool:
         if self._hooked_at is None or task["id"] in self._announced:
             return False
-        anns = task.get("annotations") if isinstance(task.get("annotations"), list) else []
+        anns = task.get("annotations")
+        anns = anns if isinstance(anns, list) else []
         saved = [parse_time(a.get("updated_at")) for a in anns if isinstance(a, dict)]
         return any(t is not None and t > self._hooked_at + MARGIN for t in saved)

@@ -13,7 +13,7 @@ import hmac
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -36,10 +36,10 @@ def task_of(payload: Any, project: int) -> int | None:
         pid = payload["project"].get("id")
     if not _is_int(tid) or (pid is not None and pid != project):
         return None
-    return int(tid)
+    return tid
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -61,13 +61,15 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{name}:{port}{self.path}"
 
     def start(self) -> None:
         self._thread.start()
 
     def close(self) -> None:
-        self.server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, which must be running
+            self.server.shutdown()
         self.server.server_close()
 
     def handle(self, path: str, secret: str | None, length: str | None, read: Callable[[int], bytes]) -> int:
@@ -99,13 +101,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         server_version = "toolkit-watch"
         sys_version = ""
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             status = receiver.handle(
                 self.path, self.headers.get(SECRET_HEADER), self.headers.get("Content-Length"), self.rfile.read
             )
             self._answer(status)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._answer(405)
 
         def _answer(self, status: int) -> None:
