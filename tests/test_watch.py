@@ -298,3 +298,12 @@ def test_the_problems_field_breaks_nothing(
     res = runner.invoke(main, ["validate", "annotations/watch-1.json"])
     assert res.exit_code == 1 and "visits cannot link Pyongyang (GPE) → Wednesday (DATE)" in res.output
     assert len(list(ls.tasks.list(project=project.id))) == 1
+
+
+def test_a_hostile_doc_id_is_printed_safely(labels: LabelSchema) -> None:
+    from toolkit.labelstudio.watch import check_task
+
+    task = {"id": 1, "data": {"doc_id": "\x1b[2Jevil\n" + "x" * 500, "text": TEXT}, "annotations": []}
+    checked = check_task(Checker(labels), task)
+    assert checked.doc_id.isprintable() and "\x1b" not in checked.doc_id and len(checked.doc_id) < 120
+    assert checked.problems == 0 and checked.text == ""

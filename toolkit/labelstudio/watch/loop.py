@@ -157,11 +157,15 @@ class Watcher:
             self._wake.clear()
             with self._lock:
                 todo, self._pending = sorted(self._pending), set()
-            if todo:
-                self._handle(api, checker, project, todo, "webhook")
-            if time.monotonic() >= next_poll and not stop.is_set():
-                since = self._poll(api, checker, project, since)
-                next_poll = time.monotonic() + self._every()
+            try:
+                if todo:
+                    self._handle(api, checker, project, todo, "webhook")
+                if time.monotonic() >= next_poll and not stop.is_set():
+                    since = self._poll(api, checker, project, since)
+                    next_poll = time.monotonic() + self._every()
+            except LabelStudioError as exc:  # a long-running watcher outlives a Label Studio restart
+                self.say(f"error: {exc}; checking again in {self.settings.interval:g} s")
+                next_poll = time.monotonic() + self.settings.interval  # `since` was kept: nothing is lost
 
     def _every(self) -> float:
         return self.settings.catch_up if self.mode == "webhook" else self.settings.interval

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...labelschema import PROBLEMS_KEY
-from ...records import Problem
+from ...records import Problem, shown
 from ...validation import Checker, Report
 
 SHOWN = 20  # problems listed on the page; the rest are counted
@@ -43,10 +43,10 @@ def check_task(checker: Checker, task: dict[str, Any]) -> Checked:
     """Validate one task of a Label Studio export; `task` must have an int `id` and a dict `data`."""
     report = Report()
     checker.check_record(task, f"task {task['id']}", report)
-    shown = [p for p in [*report.errors, *report.warnings] if _fixable(p)]
+    found = [p for p in [*report.errors, *report.warnings] if _fixable(p)]
     doc_id = task["data"].get("doc_id")
-    name = doc_id if isinstance(doc_id, str) and doc_id else "(no doc_id)"
-    return Checked(task["id"], name, len(shown), problems_text(shown, _annotation_ids(task)))
+    name = shown(doc_id[:80]) if isinstance(doc_id, str) and doc_id else "(no doc_id)"  # printed: made safe
+    return Checked(task["id"], name, len(found), problems_text(found, _annotation_ids(task)))
 
 
 def _fixable(p: Problem) -> bool:
