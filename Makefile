@@ -39,17 +39,19 @@ $(LS_VENV)/.installed:
 
 label-studio-install: $(LS_VENV)/.installed ## Label Studio in its own virtualenv (.venv-ls, about 1 GB)
 
-label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 (prints URL and login) and toolkit watch
+# LABEL_STUDIO_DB=postgresql (here, in the environment or in .env) runs it on a PostgreSQL cluster the toolkit
+# keeps in .labelstudio/postgres; LABEL_STUDIO_DB_URL=postgresql://... on an existing server. Make passes both on.
+label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 and toolkit watch (LABEL_STUDIO_DB=postgresql: on PostgreSQL)
 	@env $(LS_WEBHOOK_ENV) $(TK) label-studio start
 	@$(TK) label-studio login
 	@if [ -f $(WATCH_PID) ] && kill -0 "$$(cat $(WATCH_PID))" 2>/dev/null; then \
 	  echo "toolkit watch already running (pid $$(cat $(WATCH_PID))), log: .labelstudio/watch.log"; \
 	else \
-	  nohup $(TK) watch >> .labelstudio/watch.log 2>&1 & echo $$! > $(WATCH_PID); \
+	  umask 077; nohup $(TK) watch >> .labelstudio/watch.log 2>&1 & echo $$! > $(WATCH_PID); \
 	  echo "toolkit watch started (pid $$(cat $(WATCH_PID))): problems show on the tasks; log: .labelstudio/watch.log"; \
 	fi
 
-label-studio-stop: venv ## stop toolkit watch and the local Label Studio
+label-studio-stop: venv ## stop toolkit watch, the local Label Studio and the PostgreSQL cluster it started
 	@if [ -f $(WATCH_PID) ]; then \
 	  kill "$$(cat $(WATCH_PID))" 2>/dev/null && echo "toolkit watch stopped" || echo "toolkit watch was not running"; \
 	  rm -f $(WATCH_PID); \
@@ -92,7 +94,7 @@ demo: label-studio push dataset ## fresh machine -> Label Studio running, seed a
 	@echo "Annotate (project 'News relations' -> Label All Tasks), then run: make pull dataset"
 	@echo "Stop the server with: make label-studio-stop"
 
-test: venv label-studio-install ## the whole test suite (starts its own Label Studio; browser tests need chromium)
+test: venv label-studio-install ## the whole test suite (its own Label Studio on SQLite and PostgreSQL; browser tests need chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: venv ## every test that needs no Label Studio and no browser (well under a minute, both cores)

@@ -1,19 +1,24 @@
-"""Shared fixtures: a real Label Studio server for the session, and the repo's label schema."""
+"""Shared fixtures: a real Label Studio server for the session (on SQLite, then on PostgreSQL), and the
+repo's label schema."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from toolkit.labelschema import LabelSchema
-from toolkit.labelstudio.server import free_port, start, stop
-from toolkit.labelstudio.settings import Connection
+from toolkit.labelstudio import postgres
+from toolkit.labelstudio.server import SQLITE, free_port, start, stop
+from toolkit.labelstudio.settings import DB_NAME, DB_ROLE, Connection, Database, PostgresServer, parse_db_url
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -21,6 +26,11 @@ SEED_ID = "000_502a72c922326d2e"
 # Login of the admin the session server is started with (the browser test logs in through the form).
 ADMIN = ("test-admin@example.com", secrets.token_urlsafe(16))
 _skipped: list[str] = []
+# Every test using the session server runs once per database (ids [sqlite], [postgresql]); a server given by
+# LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY is used alone.
+EXTERNAL = bool(os.environ.get("LABEL_STUDIO_URL") and os.environ.get("LABEL_STUDIO_API_KEY"))
+BACKENDS = ["external"] if EXTERNAL else ["sqlite", "postgresql"]
+DB_SETTINGS = ("LABEL_STUDIO_DB", "LABEL_STUDIO_DB_URL", "LABEL_STUDIO_DB_PORT", "LABEL_STUDIO_DB_PASSWORD")
 
 
 @pytest.fixture(scope="session")
@@ -28,32 +38,59 @@ def labels() -> LabelSchema:
     return LabelSchema.load()
 
 
-@pytest.fixture(scope="session")
-def ls_conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
-    """A real Label Studio: the one LABEL_STUDIO_URL points at, else one started here on a free port."""
-    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
-    if url and key:
-        yield Connection(url.rstrip("/"), key)
-        return
-    data = tmp_path_factory.mktemp("labelstudio")
-    token = secrets.token_hex(20)
-    info = start(
-        data,
-        free_port(),
-        *ADMIN,
-        token,
-        binary=REPO / ".venv-ls" / "bin" / "label-studio",
-    )
+@contextmanager
+def postgres_by_url() -> Iterator[Database]:
+    """A PostgreSQL cluster started by the toolkit, handed to Label Studio as an existing server by URL.
+
+    It lives outside pytest's temporary folder, which is 700: under root the cluster runs as `postgres`,
+    who must pass through every parent folder. The password holds characters a URL must percent-encode.
+    """
+    home = Path(tempfile.mkdtemp(prefix="toolkit-pg-"))
+    password = "p@ss:w/rd%" + secrets.token_urlsafe(12)
     try:
-        yield Connection(info.url, token)
+        server = postgres.ensure_cluster(home, PostgresServer("127.0.0.1", free_port(), DB_NAME, DB_ROLE, password))
+        url = f"postgresql://{DB_ROLE}:{quote(password, safe='')}@127.0.0.1:{server.port}/{DB_NAME}"
+        yield Database("server", parse_db_url(url))
     finally:
-        stop(data)
+        try:
+            postgres.stop_cluster(home)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def ls_conn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
+    """A real Label Studio: the one LABEL_STUDIO_URL points at, else one started here on a free port, on
+    SQLite or on PostgreSQL (pytest finishes one before it starts the other)."""
+    if request.param == "external":
+        yield Connection(os.environ["LABEL_STUDIO_URL"].rstrip("/"), os.environ["LABEL_STUDIO_API_KEY"])
+        return
+    data = tmp_path_factory.mktemp(f"labelstudio-{request.param}")
+    token = secrets.token_hex(20)
+    with postgres_by_url() if request.param == "postgresql" else _nothing() as database:
+        info = start(
+            data,
+            free_port(),
+            *ADMIN,
+            token,
+            binary=REPO / ".venv-ls" / "bin" / "label-studio",
+            database=database,
+        )
+        try:
+            yield Connection(info.url, token)
+        finally:
+            stop(data)
+
+
+@contextmanager
+def _nothing() -> Iterator[Database]:
+    yield SQLITE
 
 
 @pytest.fixture(scope="session")
 def ls_login(ls_conn: Connection) -> tuple[str, str]:
     """(e-mail, password) for the login form: LABEL_STUDIO_USERNAME/PASSWORD with LABEL_STUDIO_URL."""
-    if os.environ.get("LABEL_STUDIO_URL") and os.environ.get("LABEL_STUDIO_API_KEY"):
+    if EXTERNAL:
         user, password = os.environ.get("LABEL_STUDIO_USERNAME"), os.environ.get("LABEL_STUDIO_PASSWORD")
         if not (user and password):
             pytest.fail("LABEL_STUDIO_URL is set: also set LABEL_STUDIO_USERNAME and LABEL_STUDIO_PASSWORD to log in")
@@ -80,7 +117,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     shutil.copytree(REPO / "annotations", tmp_path / "annotations")
     monkeypatch.chdir(tmp_path)
-    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+    for var in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", *DB_SETTINGS):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 

@@ -208,6 +208,7 @@ def test_wrong_token_is_a_clear_error(ls_conn: Connection, monkeypatch: pytest.M
 
 
 def test_label_studio_start_writes_private_env_and_stop_stops(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite (the default): .env and the data folder are private, older loose modes included."""
     from toolkit.labelstudio.server import free_port
 
     if os.environ.get("LABEL_STUDIO_BIN") is None:
@@ -216,12 +217,22 @@ def test_label_studio_start_writes_private_env_and_stop_stops(workdir: Path, mon
         )
     port = free_port()
     monkeypatch.setenv("LABEL_STUDIO_PORT", str(port))
+    data = Path(".labelstudio")
+    data.mkdir(mode=0o755)  # as an older toolkit left it: folder and log readable by everyone
+    (data / "server.log").write_text("an older log\n")
+    (data / "server.log").chmod(0o644)
     runner = CliRunner()
     res = runner.invoke(main, ["label-studio", "start"])
     try:
         assert res.exit_code == 0, res.output
         env = Path(".env")
         assert stat.S_IMODE(env.stat().st_mode) == 0o600
+        assert f"SQLite in {data.resolve() / 'label_studio.sqlite3'}" in res.output
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert {"label_studio.sqlite3", "server.log", "server.pid"} <= set(modes) and "postgres" not in modes
+        assert all(m & 0o077 == 0 for m in modes.values()), modes  # 600 files, 700 folders (export, media)
+        assert modes["label_studio.sqlite3"] == modes["server.log"] == 0o600
         values = dict(line.split("=", 1) for line in env.read_text().splitlines() if "=" in line)
         assert len(values["LABEL_STUDIO_PASSWORD"]) >= 20 and len(values["LABEL_STUDIO_API_KEY"]) == 40
         assert values["LABEL_STUDIO_PASSWORD"] not in res.output and values["LABEL_STUDIO_API_KEY"] not in res.output

@@ -13,17 +13,22 @@ from .common import ENV_FILE, LABEL_STUDIO_BIN, LABEL_STUDIO_DATA, PathArg
 
 @click.group("label-studio")
 def label_studio() -> None:
-    """Run a local Label Studio (own virtualenv, data under .labelstudio/, bound to 127.0.0.1)."""
+    """Run a local Label Studio (own virtualenv, data under .labelstudio/, bound to 127.0.0.1).
+
+    SQLite by default; LABEL_STUDIO_DB=postgresql (environment or .env) runs it on a PostgreSQL
+    cluster the toolkit keeps in .labelstudio/postgres, LABEL_STUDIO_DB_URL on an existing server.
+    """
 
 
 @label_studio.command("start")
 @click.option("--data-dir", type=PathArg, default=LABEL_STUDIO_DATA, show_default=True)
 def ls_start(data_dir: Path) -> None:
     """Start the server (writing .env with random credentials on first use) and wait for /health."""
-    from ..labelstudio.server import start
-    from ..labelstudio.settings import ensure_env_file
+    from ..labelstudio.server import other_data, start
+    from ..labelstudio.settings import database, ensure_env_file
 
     env = ensure_env_file(ENV_FILE)
+    db = database(env)
     binary = Path(os.environ.get("LABEL_STUDIO_BIN") or LABEL_STUDIO_BIN)
     info = start(
         data_dir,
@@ -32,9 +37,14 @@ def ls_start(data_dir: Path) -> None:
         env["LABEL_STUDIO_PASSWORD"],
         env["LABEL_STUDIO_API_KEY"],
         binary,
+        database=db,
     )
     state = "already running" if info.already_running else "started"
     click.echo(f"Label Studio {state} (pid {info.pid}) at {info.url}")
+    click.echo(f"  data: {info.database}")
+    note = other_data(data_dir, db)
+    if note:
+        click.echo(f"  note: {note}")
     click.echo(
         f"  log in with e-mail {env['LABEL_STUDIO_USERNAME']} and the password in .env "
         "(LABEL_STUDIO_PASSWORD); `make login` prints it"
@@ -44,10 +54,13 @@ def ls_start(data_dir: Path) -> None:
 @label_studio.command("stop")
 @click.option("--data-dir", type=PathArg, default=LABEL_STUDIO_DATA, show_default=True)
 def ls_stop(data_dir: Path) -> None:
-    """Stop the server started by `label-studio start`."""
-    from ..labelstudio.server import stop
+    """Stop the server started by `label-studio start`, then the PostgreSQL cluster it started."""
+    from ..labelstudio.server import stop_all
 
-    click.echo("Label Studio stopped" if stop(data_dir) else "Label Studio was not running")
+    server, cluster = stop_all(data_dir)
+    click.echo("Label Studio stopped" if server else "Label Studio was not running")
+    if cluster:
+        click.echo(f"PostgreSQL stopped (its data stays in {data_dir / 'postgres'})")
 
 
 @label_studio.command("login")

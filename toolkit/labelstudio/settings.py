@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import socket
 import stat
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -18,6 +21,13 @@ from ..io.writer import atomic_write_bytes
 
 DEFAULT_PORT = 8080
 DEFAULT_EMAIL = "admin@news-relations.local"
+DB_ROLE = DB_NAME = "labelstudio"  # role and database the toolkit creates in its own PostgreSQL cluster
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -85,7 +95,12 @@ def connection(env_file: Path) -> Connection:
 
 
 def ensure_env_file(path: Path) -> dict[str, str]:
-    """Create `.env` with a random password and token on first use (mode 600); return its values."""
+    """Create `.env` with a random password and token on first use (mode 600); return its values.
+
+    LABEL_STUDIO_DB from the environment is written down when `.env` has none (`.env` is not changed
+    after that; the environment still wins). With postgresql (and no LABEL_STUDIO_DB_URL) `.env` also
+    gets the port and the random password of the toolkit's own PostgreSQL cluster.
+    """
     values = read_env_file(path)
     port = os.environ.get("LABEL_STUDIO_PORT") or values.get("LABEL_STUDIO_PORT") or str(DEFAULT_PORT)
     wanted = {
@@ -95,6 +110,11 @@ def ensure_env_file(path: Path) -> dict[str, str]:
         "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(18),
         "LABEL_STUDIO_API_KEY": secrets.token_hex(20),
     }
+    if os.environ.get("LABEL_STUDIO_DB"):  # remembered, so a later plain start finds the same data
+        wanted["LABEL_STUDIO_DB"] = _backend(values)
+    if _backend(values) == "postgresql" and not setting("LABEL_STUDIO_DB_URL", values):
+        wanted["LABEL_STUDIO_DB_PORT"] = os.environ.get("LABEL_STUDIO_DB_PORT") or str(free_port())
+        wanted["LABEL_STUDIO_DB_PASSWORD"] = secrets.token_urlsafe(24)
     missing = {k: v for k, v in wanted.items() if k not in values}
     if missing:
         values.update(missing)
@@ -102,3 +122,99 @@ def ensure_env_file(path: Path) -> dict[str, str]:
         body += "".join(f"{k}={values[k]}\n" for k in sorted(values))
         atomic_write_bytes(path, body.encode("utf-8"), private=True)
     return values
+
+
+def setting(name: str, file_values: Mapping[str, str]) -> str | None:
+    """One setting: the environment wins over `.env`; empty counts as unset."""
+    return os.environ.get(name) or file_values.get(name) or None
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A PostgreSQL database as Label Studio's POSTGRE_* settings name it; `str()` never shows the password."""
+
+    host: str
+    port: int
+    name: str
+    user: str
+    password: str = field(default="", repr=False)
+    sslmode: str = ""
+
+    def __str__(self) -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where Label Studio keeps its data.
+
+    `sqlite`: a file in the data folder. `cluster`: a PostgreSQL cluster the toolkit creates and runs in
+    the data folder (`server` says how Label Studio logs in). `server`: an existing PostgreSQL named by
+    LABEL_STUDIO_DB_URL, which the toolkit neither starts nor stops.
+    """
+
+    kind: Literal["sqlite", "cluster", "server"] = "sqlite"
+    server: PostgresServer | None = None
+
+
+def _backend(file_values: Mapping[str, str]) -> str:
+    backend = (setting("LABEL_STUDIO_DB", file_values) or "sqlite").strip().lower()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"LABEL_STUDIO_DB={backend!r} is not a database Label Studio can run on here; "
+            "set it to sqlite or postgresql (in .env or the environment)"
+        )
+    return backend
+
+
+def database(file_values: Mapping[str, str]) -> Database:
+    """The database settings (environment, else `.env` values): SQLite, the toolkit's cluster, or a given server."""
+    backend = _backend(file_values)
+    url = setting("LABEL_STUDIO_DB_URL", file_values)
+    if url:
+        if backend == "sqlite" and setting("LABEL_STUDIO_DB", file_values):
+            raise ConfigError(
+                "LABEL_STUDIO_DB=sqlite and LABEL_STUDIO_DB_URL are both set; "
+                "remove one of them (LABEL_STUDIO_DB_URL means PostgreSQL)"
+            )
+        return Database("server", parse_db_url(url))
+    if backend == "sqlite":
+        return Database()
+    port, password = setting("LABEL_STUDIO_DB_PORT", file_values), setting("LABEL_STUDIO_DB_PASSWORD", file_values)
+    if not port or not password:
+        raise ConfigError(
+            "LABEL_STUDIO_DB=postgresql but LABEL_STUDIO_DB_PORT or LABEL_STUDIO_DB_PASSWORD is not set; "
+            "run `toolkit label-studio start`, which writes them to .env"
+        )
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"LABEL_STUDIO_DB_PORT={port!r} is not a port number; set it to a free port in .env")
+    return Database("cluster", PostgresServer("127.0.0.1", int(port), DB_NAME, DB_ROLE, password))
+
+
+def parse_db_url(url: str) -> PostgresServer:
+    """postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=...] (percent-encoded parts decoded).
+
+    Messages never quote the URL: in a malformed one the password may sit anywhere.
+    """
+    how = "write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode @ : / % in the password)"
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise ConfigError(f"LABEL_STUDIO_DB_URL is not a valid URL; {how}") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"LABEL_STUDIO_DB_URL is not a postgresql:// URL; {how}")
+    name = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not parts.username or not name or "/" in name:
+        raise ConfigError(f"LABEL_STUDIO_DB_URL lacks a user, a host or a database name; {how}")
+    query = parse_qs(parts.query)
+    if set(query) - {"sslmode"}:
+        raise ConfigError("LABEL_STUDIO_DB_URL: of the URL parameters only sslmode is supported")
+    return PostgresServer(
+        parts.hostname,
+        port,
+        name,
+        unquote(parts.username),
+        unquote(parts.password or ""),
+        query.get("sslmode", [""])[0],
+    )
