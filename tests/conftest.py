@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import quote
 
@@ -67,7 +67,7 @@ def ls_conn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         return
     data = tmp_path_factory.mktemp(f"labelstudio-{request.param}")
     token = secrets.token_hex(20)
-    with postgres_by_url() if request.param == "postgresql" else _nothing() as database:
+    with postgres_by_url() if request.param == "postgresql" else nullcontext(SQLITE) as database:
         info = start(
             data,
             free_port(),
@@ -80,11 +80,6 @@ def ls_conn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             yield Connection(info.url, token)
         finally:
             stop(data)
-
-
-@contextmanager
-def _nothing() -> Iterator[Database]:
-    yield SQLITE
 
 
 @pytest.fixture(scope="session")
