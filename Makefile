@@ -11,9 +11,6 @@ DATASET := dist/news-relations
 PIP_QUIET := --quiet --disable-pip-version-check
 FAST := not labelstudio and not browser
 WATCH_PID := .labelstudio/watch.pid
-# Label Studio may post webhooks to 127.0.0.1 (for `toolkit watch`); every other reserved address stays banned.
-LS_WEBHOOK_ENV = $$($(VENV)/bin/python -c "from toolkit.labelstudio.watch import loopback_webhook_env as e; \
-	print(' '.join(f'{k}={v}' for k, v in e().items()))")
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
         validate dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
@@ -42,7 +39,7 @@ label-studio-install: $(LS_VENV)/.installed ## Label Studio in its own virtualen
 # LABEL_STUDIO_DB=postgresql (here, in the environment or in .env) runs it on a PostgreSQL cluster the toolkit
 # keeps in .labelstudio/postgres; LABEL_STUDIO_DB_URL=postgresql://... on an existing server. Make passes both on.
 label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 and toolkit watch (LABEL_STUDIO_DB=postgresql: on PostgreSQL)
-	@env $(LS_WEBHOOK_ENV) $(TK) label-studio start
+	@$(TK) label-studio start
 	@$(TK) label-studio login
 	@if [ -f $(WATCH_PID) ] && kill -0 "$$(cat $(WATCH_PID))" 2>/dev/null; then \
 	  echo "toolkit watch already running (pid $$(cat $(WATCH_PID))), log: .labelstudio/watch.log"; \

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
-import os
 import socket
 import threading
 import time
@@ -34,11 +33,6 @@ from toolkit.records import Problem
 from toolkit.validation import Checker
 
 from helpers import client, find_project, push_tasks
-
-# The session's Label Studio (tests/conftest.py) starts with the environment of the test run: let it
-# post webhooks to 127.0.0.1 (and nowhere else reserved), as `make label-studio` does.
-for _key, _value in loopback_webhook_env().items():
-    os.environ.setdefault(_key, _value)
 
 TEXT = "Kim Jong-un visited Pyongyang on Wednesday."
 DEADLINE = 10.0  # seconds from Submit/Update to the message: the feature's definition

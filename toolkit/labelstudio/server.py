@@ -23,7 +23,7 @@ import httpx
 from ..errors import ConfigError, LabelStudioError
 from ..io.writer import atomic_write_bytes
 from . import postgres
-from .settings import Database
+from .settings import Database, loopback_webhook_env
 from .settings import free_port as free_port  # re-exported: callers pick ports with it
 
 SQLITE = Database()
@@ -187,8 +187,11 @@ def _same_database(data_dir: Path, database: Database) -> None:
 
 
 def _server_env(data_dir: Path, email: str, password: str, token: str) -> dict[str, str]:
-    """No version check (it blocks without internet), a known admin and token, data in `data_dir`."""
+    """No version check (it blocks without internet), a known admin and token, data in `data_dir`, local webhooks."""
     env = {k: v for k, v in os.environ.items() if not _DB_VARS.match(k)}
+    # Webhooks may reach 127.0.0.1 (`toolkit watch`); every other reserved address stays banned.
+    for key, value in loopback_webhook_env().items():
+        env.setdefault(key, value)
     env.update(
         {
             "LATEST_VERSION_CHECK": "false",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
 import secrets
 import socket
@@ -218,3 +219,55 @@ def parse_db_url(url: str) -> PostgresServer:
         unquote(parts.password or ""),
         query.get("sslmode", [""])[0],
     )
+
+
+# Label Studio 1.23's default banned subnets (core/utils/io.py, validate_ip).
+DEFAULT_BANNED = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "233.252.0.0/24",
+    "240.0.0.0/4",
+    "255.255.255.255/32",
+    "::/128",
+    "::1/128",
+    "::ffff:0:0/96",
+    "::ffff:0:0:0/96",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001:0000::/32",
+    "2001:20::/28",
+    "2001:db8::/32",
+    "2002::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
+)
+
+
+def loopback_webhook_env(allowed: str = "127.0.0.1") -> dict[str, str]:
+    """Environment for Label Studio that bans what it bans by default, except the one address `allowed`."""
+    keep = ipaddress.ip_network(allowed)
+    subnets: list[str] = []
+    for text in DEFAULT_BANNED:
+        net = ipaddress.ip_network(text)
+        if net.version == keep.version and keep.subnet_of(net):  # type: ignore[arg-type]
+            subnets += sorted(str(n) for n in net.address_exclude(keep))  # type: ignore[arg-type]
+        else:
+            subnets.append(text)
+    return {
+        "LABEL_STUDIO_USE_DEFAULT_BANNED_SUBNETS": "false",
+        "LABEL_STUDIO_USER_ADDITIONAL_BANNED_SUBNETS": ",".join(subnets),
+    }
