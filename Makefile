@@ -10,10 +10,14 @@ SEEDS ?= examples/seeds
 DATASET := dist/news-relations
 PIP_QUIET := --quiet --disable-pip-version-check
 FAST := not labelstudio and not browser
+WATCH_PID := .labelstudio/watch.pid
+# Label Studio may post webhooks to 127.0.0.1 (for `toolkit watch`); every other reserved address stays banned.
+LS_WEBHOOK_ENV = $$($(VENV)/bin/python -c "from toolkit.labelstudio.watch import loopback_webhook_env as e; \
+	print(' '.join(f'{k}={v}' for k, v in e().items()))")
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
         validate dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
-        adjudicate screenshot preannotate-eval
+        adjudicate screenshot preannotate-eval watch
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_ -]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,12 +39,25 @@ $(LS_VENV)/.installed:
 
 label-studio-install: $(LS_VENV)/.installed ## Label Studio in its own virtualenv (.venv-ls, about 1 GB)
 
-label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 (prints URL and login)
-	@$(TK) label-studio start
+label-studio: venv label-studio-install ## start the local Label Studio on 127.0.0.1 (prints URL and login) and toolkit watch
+	@env $(LS_WEBHOOK_ENV) $(TK) label-studio start
 	@$(TK) label-studio login
+	@if [ -f $(WATCH_PID) ] && kill -0 "$$(cat $(WATCH_PID))" 2>/dev/null; then \
+	  echo "toolkit watch already running (pid $$(cat $(WATCH_PID))), log: .labelstudio/watch.log"; \
+	else \
+	  nohup $(TK) watch >> .labelstudio/watch.log 2>&1 & echo $$! > $(WATCH_PID); \
+	  echo "toolkit watch started (pid $$(cat $(WATCH_PID))): problems show on the tasks; log: .labelstudio/watch.log"; \
+	fi
 
-label-studio-stop: venv ## stop the local Label Studio
+label-studio-stop: venv ## stop toolkit watch and the local Label Studio
+	@if [ -f $(WATCH_PID) ]; then \
+	  kill "$$(cat $(WATCH_PID))" 2>/dev/null && echo "toolkit watch stopped" || echo "toolkit watch was not running"; \
+	  rm -f $(WATCH_PID); \
+	fi
 	@$(TK) label-studio stop
+
+watch: venv ## validate each submitted annotation and show its problems on the task in Label Studio (Ctrl-C stops)
+	$(TK) watch
 
 login: venv ## print the local Label Studio's URL, e-mail and password
 	@$(TK) label-studio login
@@ -113,8 +130,8 @@ agreement: venv ## inter-annotator agreement over annotations/
 adjudicate: venv ## one gold annotation per document with several annotators
 	$(TK) adjudicate annotations
 
-screenshot: venv label-studio-install ## docs/labeling.png, taken by the browser test just before it submits
-	TOOLKIT_DOCS_SCREENSHOT=docs/labeling.png $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+screenshot: venv label-studio-install ## docs/labeling.png and docs/problems.png, taken by the browser tests
+	TOOLKIT_DOCS_SCREENSHOT=docs/labeling.png TOOLKIT_DOCS_PROBLEMS=docs/problems.png $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
 preannotate-eval: venv ## precision and recall of pre-annotation on annotations/
 	$(TK) preannotate-eval --annotations annotations

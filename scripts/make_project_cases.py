@@ -69,7 +69,8 @@ def annotation(
         "id": aid, "completed_by": user, "result": result, "was_cancelled": False, "ground_truth": False,
         "created_at": "2025-03-02T09:00:00.000000Z", "updated_at": "2025-03-02T09:30:00.000000Z",
         "draft_created_at": None, "lead_time": 42.0, "prediction": {}, "result_count": len(result),
-        "unique_id": hashlib.sha256(f"{server}/{tid}/{aid}/{user}".encode()).hexdigest()[:32], "import_id": None, "last_action": None, "bulk_created": False,
+        "unique_id": hashlib.sha256(f"{server}/{tid}/{aid}/{user}".encode()).hexdigest()[:32], "import_id": None,
+        "last_action": None, "bulk_created": False,
         "task": tid, "project": 7, "updated_by": user, "parent_prediction": None, "parent_annotation": None,
         "last_created_by": None,
     }  # fmt: skip
@@ -104,7 +105,8 @@ def tacred() -> None:
         task(2, {"text": t2, "doc_id": "tacred-2"}, [annotation(2, 2, [
             region("a", t2, "Anna Kowalski", "PERSON"), region("b", t2, "52", "NUMBER"),
             region("c", t2, "Gdansk", "CITY"), region("d", t2, "Baltic Shipping Company", "ORGANIZATION"),
-            relation("a", "b", "per:age"), relation("a", "c", "per:city_of_birth"), relation("a", "d", "per:employee_of"),
+            relation("a", "b", "per:age"), relation("a", "c", "per:city_of_birth"),
+            relation("a", "d", "per:employee_of"),
             relation("c", "d", "no_relation"),
         ])]),
     ]  # fmt: skip
@@ -135,7 +137,8 @@ def ner_example() -> None:
     )
     text = "Apple paid $3 billion on Monday for a company in Cupertino."
     result = [region("r1", text, "Apple", "Organization", "ner"), region("r2", text, "$3 billion", "Money", "ner"),
-              region("r3", text, "Monday", "Date", "ner"), region("r4", text, "Cupertino", "Location", "ner")]  # fmt: skip
+              region("r3", text, "Monday", "Date", "ner"),
+              region("r4", text, "Cupertino", "Location", "ner")]  # fmt: skip
     tasks = [task(11, {"text": text}, [annotation("ann-a7f3", 11, result)])]
     (folder / "export.json").write_text(json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
 

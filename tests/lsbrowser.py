@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
 ]
 TEXT = ".lsf-richtext__container"
 REGION = "span.htx-highlight"
+RELATION = ".lsf-relations__item"
+# The problems line `toolkit watch` writes (a <Header> above the text): its first line says this.
+PROBLEMS_MARK = "found by toolkit validate"
 
 # Where the characters [start, end) of the n-th occurrence of `surface` are on screen. After the
 # first region the text is split into several text nodes, so positions come from walking them
@@ -98,17 +101,38 @@ class LabelingPage:
         """
         page = self.page
         before = page.locator(REGION).count()
-        pos = page.evaluate(RECT_JS, [TEXT, surface, nth, inset, len(surface) - 1 - inset])
-        assert pos is not None, f"{surface!r} is not in the rendered text"
-        page.keyboard.press(hotkey)
-        # whole pixels: a mouse-down at a fractional x started no selection in Chromium 156 here
-        page.mouse.move(round(pos["from"]["x"]), round(pos["from"]["y"]))
-        page.mouse.down()
-        page.mouse.move(round(pos["to"]["x"]), round(pos["to"]["y"]), steps=8)
-        page.mouse.up()
-        page.wait_for_function(
-            "([sel, n]) => document.querySelectorAll(sel).length > n", arg=[REGION, before], timeout=5000
-        )
+        for attempt in range(3):  # a page still settling after it opened can drop the first drag
+            pos = page.evaluate(RECT_JS, [TEXT, surface, nth, inset, len(surface) - 1 - inset])
+            assert pos is not None, f"{surface!r} is not in the rendered text"
+            self._select_label(hotkey)
+            # whole pixels: a mouse-down at a fractional x started no selection in Chromium 156 here
+            page.mouse.move(round(pos["from"]["x"]), round(pos["from"]["y"]))
+            page.mouse.down()
+            page.mouse.move(round(pos["to"]["x"]), round(pos["to"]["y"]), steps=8)
+            page.mouse.up()
+            try:
+                page.wait_for_function(
+                    "([sel, n]) => document.querySelectorAll(sel).length > n", arg=[REGION, before], timeout=3000
+                )
+                return
+            except Exception:  # playwright's TimeoutError
+                if attempt == 2:
+                    raise
+
+    def _select_label(self, hotkey: str) -> None:
+        """Press the label's key until its chip shows selected: right after a task opens, the page may
+        not listen to keys yet (a press then is lost, and the drag would make no region)."""
+        page = self.page
+        for _ in range(20):
+            if page.locator(".lsf-label_selected").count():
+                return
+            page.keyboard.press(hotkey)
+            try:
+                page.locator(".lsf-label_selected").first.wait_for(timeout=500)
+                return
+            except Exception:  # playwright's TimeoutError: not listening yet, press again
+                continue
+        raise AssertionError(f"pressing {hotkey!r} never selected a label")
 
     def region(self, text: str) -> Any:
         return self.page.locator(REGION, has_text=text).first
@@ -127,6 +151,64 @@ class LabelingPage:
         page.click(f"[data-testid='select-option-{label}']")
         page.keyboard.press("Escape")
         page.locator("[data-testid^='select-option-']").first.wait_for(state="hidden")
+
+    def relate_by_keys(self, head: str, tail: str, label: str) -> None:
+        """As the guidelines say: click the head, Alt+R, click the tail, then the label under … ."""
+        page = self.page
+        before = page.locator(RELATION).count()
+        self.region(head).click()
+        page.keyboard.press("Alt+r")
+        self.region(tail).click()
+        page.locator("#Relations-draggable").click()
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length > n", arg=[RELATION, before], timeout=5000
+        )
+        item = page.locator(RELATION).last
+        item.hover()
+        page.click("button[aria-label='Show Relation Labels']")
+        page.locator(".lsf-relation-meta [data-testid='select-trigger']").last.click()
+        page.click(f"[data-testid='select-option-{label}']")
+        page.keyboard.press("Escape")
+        page.locator("[data-testid^='select-option-']").first.wait_for(state="hidden")
+
+    def delete_relation(self) -> None:
+        page = self.page
+        before = page.locator(RELATION).count()
+        page.locator("#Relations-draggable").click()
+        item = page.locator(RELATION).last
+        item.hover()
+        item.locator("button[aria-label='Delete Relation']").click()
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length < n", arg=[RELATION, before], timeout=5000
+        )
+
+    def delete_region_by_key(self, text: str) -> None:
+        """Click a region and press Backspace (what the guidelines say deletes a span)."""
+        before = self.page.locator(REGION).count()
+        self.region(text).click()
+        self.page.keyboard.press("Backspace")
+        self.page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length < n", arg=[REGION, before], timeout=5000
+        )
+
+    def problems(self) -> Any:
+        return self.page.get_by_text(PROBLEMS_MARK)
+
+    def shown_problems(self, project_id: int, task_id: int) -> str:
+        """Reopen the task (as the annotator would) and return the problems line, or "" when there is none."""
+        self.open_task(project_id, task_id)
+        self.page.locator(REGION).first.wait_for(state="attached")
+        found = self.problems()
+        return str(found.first.inner_text()) if found.count() else ""
+
+    def update_by_keys(self) -> dict[str, Any]:
+        """Ctrl+Enter on a submitted annotation: the update the guidelines describe."""
+        page = self.page
+        with page.expect_response(lambda r: r.request.method == "PATCH" and "/api/annotations/" in r.url) as resp:
+            page.keyboard.press("Control+Enter")
+        assert resp.value.status == 200, resp.value.text()
+        body: dict[str, Any] = resp.value.json()
+        return body
 
     def submit(self, task_id: int) -> dict[str, Any]:
         """Submit and return the annotation the server stored."""

@@ -7,17 +7,19 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from click.testing import CliRunner
 from datasets import load_dataset
+from test_watch import DEADLINE, watching
 
 from toolkit.cli import main
 from toolkit.labelschema import LabelSchema
 from toolkit.labelstudio.settings import Connection
 
-from helpers import client, find_project
+from helpers import client, find_project, push_tasks
 from lsbrowser import CHROMIUM, REGION, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]
@@ -28,6 +30,7 @@ TEXT = (
 )
 SOURCE, DATE = "KCNA-TEST", "2024-09-13"
 DOCS_SCREENSHOT = "TOOLKIT_DOCS_SCREENSHOT"  # e.g. docs/labeling.png: `make screenshot`
+DOCS_PROBLEMS = "TOOLKIT_DOCS_PROBLEMS"  # e.g. docs/problems.png: `make screenshot`
 
 
 @pytest.fixture
@@ -73,6 +76,7 @@ def test_annotate_in_browser_then_pull_validate_export_load(
             assert name in instructions.inner_text()
         ui.open_task(project.id, task.id)
         assert page.get_by_text(f"{SOURCE} · {DATE}").is_visible()  # the header above the text
+        page.locator(".lsf-labels .lsf-label").nth(len(labels.entities) - 1).wait_for()  # drawn after the header
         chips = [" ".join(t.split()) for t in page.locator(".lsf-labels .lsf-label").all_inner_texts()]
         assert chips == [f"{e['name']} {e['hotkey']}" for e in labels.entities]
         ui.label_span("Kim Jong-un", "p")
@@ -134,3 +138,62 @@ def test_pre_annotations_are_there_when_the_task_opens(
         person = labels.entities[labels.entity_names.index("PERSON")]["color"]
         rgb = ", ".join(str(int(person[i : i + 2], 16)) for i in (1, 3, 5))
         assert rgb in colour, (colour, person)
+
+
+def wait_shown(ui: Any, project: int, task: int, present: bool, since: float) -> tuple[str, float]:
+    """Reopen the task until the problems line is there (or gone); the deadline counts from `since`."""
+    while True:
+        text = ui.shown_problems(project, task)
+        if bool(text) == present:
+            return text, time.monotonic() - since
+        assert time.monotonic() - since < DEADLINE, f"not {'shown' if present else 'cleared'} within {DEADLINE} s"
+        time.sleep(0.2)
+
+
+def test_problems_appear_on_the_task_within_seconds_and_go_when_fixed(
+    browser_ready: None,
+    ls_conn: Connection,
+    ls_login: tuple[str, str],
+    labels: LabelSchema,
+    project_title: str,
+    tmp_path: Path,
+) -> None:
+    """Submit a visits relation GPE → DATE: the reopened task names both spans within 10 s; delete the
+    relation and update: the message goes. Every key the guidelines name is the one pressed here."""
+    docs_shot = Path(os.environ[DOCS_PROBLEMS]).resolve() if os.environ.get(DOCS_PROBLEMS) else None
+    text = "Pyongyang announced on Wednesday that Kim Jong-un would visit Moscow."
+    task = {"data": {"doc_id": "problems-1", "text": text, "header": "KCNA-TEST · 2024-09-13"}}
+    push_tasks(ls_conn, labels, [task], project_title, tmp_path)
+    ls = client(ls_conn)
+    project = find_project(ls, ls_conn.url, project_title)
+    (made,) = list(ls.tasks.list(project=project.id))
+    with (
+        watching(ls_conn, labels, project_title, tmp_path) as (watcher, lines),
+        logged_in_page(ls_conn.url, ls_login, tmp_path / "problems-failure.png") as (page, ui),
+    ):
+        assert watcher.mode == "webhook", lines
+        guide = ui.label_all_tasks(project.id).inner_text()
+        assert "How to label on this page" in guide and "Alt+R" in guide and "no working key" in guide
+        ui.open_task(project.id, made.id)
+        assert ui.problems().count() == 0  # a task without the field renders, with no message
+        ui.label_span("Wednesday", "d", inset=1)  # a drag from the text's very first character is flaky
+        ui.label_span("Pyongyang", "g", inset=1)
+        ui.label_span("Moscow", "g", inset=1)
+        ui.delete_region_by_key("Moscow")  # Backspace deletes the selected span
+        ui.relate_by_keys("Pyongyang", "Wednesday", "visits")
+        page.keyboard.press("Escape")
+        ui.submit(made.id)
+        submitted = time.monotonic()
+        message, shown = wait_shown(ui, project.id, made.id, True, submitted)
+        print(f"problems shown {shown:.2f} s after Submit")
+        assert "Pyongyang (GPE)" in message and "Wednesday (DATE)" in message and "visits" in message
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(tmp_path / "problems.png"))
+        if docs_shot:
+            shutil.copyfile(tmp_path / "problems.png", docs_shot)
+        ui.delete_relation()
+        ui.update_by_keys()  # Ctrl+Enter
+        updated = time.monotonic()
+        _, cleared = wait_shown(ui, project.id, made.id, False, updated)
+        print(f"problems cleared {cleared:.2f} s after Update")
+    assert any(f"task {made.id} (doc problems-1): 1 problem" in line for line in lines), lines

@@ -152,3 +152,86 @@ def test_cli_schema_commands() -> None:
     assert '<Relations name="relation"' in config
     guide = runner.invoke(main, ["schema", "guidelines"]).output
     assert "| `holds_role` |" in guide and "Lloyd Austin" in guide
+
+
+# -- colour contrast (WCAG 2.1 AA: 4.5:1 for text) ----------------------------------------------
+# What Label Studio 1.23.2 puts on a label's colour, read off its CSS and DOM in Chromium:
+# a selected label chip and the region list write an entity's name in white on the colour
+# (`.lsf-label_selected { background: var(--color); color: var(--white) }`), a region is the
+# colour at 30% under the page's dark text (#262522), and the relation label menu writes a
+# relation's name in `text-neutral-content-subtle` (#45433e) on the relation's colour.
+WHITE, PAGE_TEXT, MENU_TEXT, AA = "#ffffff", "#262522", "#45433e", 4.5
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return r, g, b
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def tint(colour: str, alpha: float) -> tuple[float, float, float]:
+    """The colour at `alpha` over a white page (how Label Studio draws a region)."""
+    r, g, b = _rgb(colour)
+    return (alpha * r + 1 - alpha, alpha * g + 1 - alpha, alpha * b + 1 - alpha)
+
+
+def test_contrast_formula_matches_wcag_reference_values() -> None:
+    assert contrast(_rgb("#000000"), _rgb("#ffffff")) == pytest.approx(21.0)
+    assert contrast(_rgb("#777777"), _rgb("#ffffff")) == pytest.approx(4.48, abs=0.01)  # the classic near miss
+    assert contrast(_rgb("#767676"), _rgb("#ffffff")) == pytest.approx(4.54, abs=0.01)
+
+
+def entity_contrasts(colour: str) -> dict[str, float]:
+    return {
+        "white name on the colour": contrast(_rgb(WHITE), _rgb(colour)),
+        "page text on the region": contrast(_rgb(PAGE_TEXT), tint(colour, 0.3)),
+    }
+
+
+def relation_contrasts(colour: str) -> dict[str, float]:
+    return {"menu text on the colour": contrast(_rgb(MENU_TEXT), _rgb(colour))}
+
+
+def test_every_label_colour_meets_wcag_aa_for_its_text(labels: LabelSchema) -> None:
+    low = {
+        f"{x['name']} {x['color']} ({what})": round(ratio, 2)
+        for items, measure in ((labels.entities, entity_contrasts), (labels.relations, relation_contrasts))
+        for x in items
+        for what, ratio in measure(x["color"]).items()
+        if ratio < AA
+    }
+    assert not low, f"below {AA}:1: {low}"
+
+
+def test_every_palette_colour_meets_wcag_aa_for_its_text(tmp_path: Path) -> None:
+    """Labels without a colour get one from the palettes; each palette suits the text it will carry."""
+    from toolkit.labelschema.schema import PALETTE, RELATION_PALETTE
+
+    low = [
+        (c, what, round(ratio, 2))
+        for palette, measure in ((PALETTE, entity_contrasts), (RELATION_PALETTE, relation_contrasts))
+        for c in palette
+        for what, ratio in measure(c).items()
+        if ratio < AA
+    ]
+    assert not low
+    data = json.loads(DEFAULT_LABELS.read_text())
+    for label in [*data["entities"], *data["relations"]]:
+        label.pop("color")
+    path = tmp_path / "plain.labels.json"
+    path.write_text(json.dumps({**data, "$schema": str(RESOURCES / "labels.meta.schema.json")}))
+    plain = LabelSchema.load(path)
+    assert [e["color"] for e in plain.entities] == list(PALETTE[: len(plain.entities)])
+    assert [r["color"] for r in plain.relations] == list(RELATION_PALETTE[: len(plain.relations)])

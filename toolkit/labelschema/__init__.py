@@ -7,7 +7,7 @@ and the validation JSON Schemas ship inside the package (`toolkit/resources/`), 
 file can live anywhere; the default news schema ships there too.
 """
 
-from .config import label_config, schema_file_from_config, schema_from_config
+from .config import PROBLEMS_KEY, label_config, schema_file_from_config, schema_from_config
 from .guidelines import guidelines_html, guidelines_markdown
 from .schema import (
     DEFAULT_LABELS,
@@ -24,6 +24,7 @@ from .schema import (
 __all__ = [
     "DEFAULT_LABELS",
     "NO_RELATION",
+    "PROBLEMS_KEY",
     "RESOURCES",
     "Controls",
     "LabelSchema",

@@ -22,11 +22,17 @@ from ..io.writer import atomic_write_bytes
 from .schema import LabelSchema
 
 SPAN_CONTROLS = {"Labels"}
+# The task data field `toolkit watch` writes validation problems into. A <Header> without a `name`
+# is not a required data key, so tasks without the field import and render (as an empty line).
+PROBLEMS_KEY = "problems"
+PROBLEMS_STYLE = (
+    "color: #b3261e; font-size: 15px; font-weight: 600; line-height: 1.4; white-space: pre-line; margin: 0 0 24px"
+)
 UNSUPPORTED = {"HyperTextLabels", "ParagraphLabels", "RectangleLabels", "PolygonLabels", "KeyPointLabels"}
 
 
 def label_config(schema: LabelSchema) -> str:
-    """The labeling config: a header line, the span labels, the text and the relations."""
+    """The labeling config: a header line, the labels, the problems `toolkit watch` found, the text, the relations."""
     c = schema.controls
     lines = [
         "<View>",
@@ -41,6 +47,7 @@ def label_config(schema: LabelSchema) -> str:
             attrs += f" hint={quoteattr(ent['description'])}"
         lines.append(f"    <Label {attrs}/>")
     lines.append("  </Labels>")
+    lines.append(f'  <Header value={quoteattr("$" + PROBLEMS_KEY)} size="5" style={quoteattr(PROBLEMS_STYLE)}/>')
     text, granularity = quoteattr(c.text), quoteattr(schema.granularity)
     lines.append(f"  <Text name={text} value={quoteattr('$' + c.value)} granularity={granularity}/>")
     choice = quoteattr(schema.relation_choice)

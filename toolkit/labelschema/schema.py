@@ -20,10 +20,17 @@ META_SCHEMA = "labels.meta.schema.json"
 NO_RELATION = "no_relation"  # the negative class of the `relations` config
 # Keys that describe the project rather than the labelling: outside the schema fingerprint.
 METADATA_KEYS = frozenset({"project"})
-# Colours given to labels without one (Label Studio's own default is a grey for all).
+# Colours given to labels without one (Label Studio's own default is a grey for all). Label Studio
+# 1.23 writes an entity's name in white on its colour (a selected label, the region list), and a
+# relation's name in dark grey (#45433e) on its colour (the relation label menu): so entity colours
+# are dark and relation colours light, each meeting WCAG AA (4.5:1) for that text (tests/test_labels.py).
 PALETTE = (
-    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4",
-    "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075",
+    "#e4194a", "#2c8437", "#4363d8", "#be5409", "#911eb4", "#097f99", "#ce0fc4", "#5e7e0b", "#e2115e",
+    "#3a7f77", "#9941ff", "#9a6324", "#817500", "#800000", "#008627", "#787800", "#b65b00", "#000075",
+)  # fmt: skip
+RELATION_PALETTE = (
+    "#f498ae", "#59c867", "#a0b0eb", "#f79b5a", "#db9bee", "#42d4f4", "#f68af1", "#bfef45", "#fabed4",
+    "#72bfb6", "#dcbeff", "#dca86b", "#fffac8", "#ff9292", "#aaffc3", "#b8b800", "#ffd8b1", "#ababff",
 )  # fmt: skip
 
 
@@ -99,10 +106,9 @@ class LabelSchema:
         self.project: dict[str, Any] = data.get("project", {})
         self.entity_names: list[str] = [e["name"] for e in data["entities"]]
         self.entities: list[dict[str, Any]] = [_label_defaults(e, i) for i, e in enumerate(data["entities"])]
-        offset = len(self.entities)
         self.relations: list[dict[str, Any]] = [
             {
-                **_label_defaults(r, offset + i),
+                **_label_defaults(r, i, RELATION_PALETTE),
                 "head": list(r.get("head") or self.entity_names),
                 "tail": list(r.get("tail") or self.entity_names),
                 "symmetric": bool(r.get("symmetric", False)),
@@ -224,9 +230,9 @@ class LabelSchema:
         return [NO_RELATION, *(n for n in self.relation_names if n != NO_RELATION)]
 
 
-def _label_defaults(label: dict[str, Any], index: int) -> dict[str, Any]:
+def _label_defaults(label: dict[str, Any], index: int, palette: tuple[str, ...] = PALETTE) -> dict[str, Any]:
     return {
-        "color": PALETTE[index % len(PALETTE)],
+        "color": palette[index % len(palette)],
         "hotkey": None,
         "description": "",
         "example": "",
