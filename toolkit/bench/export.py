@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from ..labelschema import LabelSchema
 from .annotations import SHAPES, write_annotations
@@ -86,7 +87,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        done: dict[str, object] = {}
+        done: dict[str, tuple[int, int, Any]] = {}
         waiter = threading.Thread(target=lambda: done.update(r=os.wait4(proc.pid, 0)))
         waiter.start()
         peak = 0.0
@@ -94,7 +95,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
             peak = max(peak, _pss_mb(_tree(proc.pid)))
             waiter.join(0.05)
         wall = time.perf_counter() - start
-        _, status, usage = done["r"]  # type: ignore[misc]
+        _, status, usage = done["r"]
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
@@ -106,7 +107,7 @@ def export_stage(sizes: list[int], shapes: list[str], folder: Path) -> list[tupl
     """Run the stage; returns table rows (documents, shape, what, seconds, documents/s, PSS, RSS)."""
     labels = LabelSchema.load()
     py = sys.executable
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for n in sizes:
         for shape in shapes:
             ann = folder / f"annotations-{shape}-{n}"

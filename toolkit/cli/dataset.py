@@ -32,7 +32,7 @@ def summary(r: Any) -> None:
         click.echo(f"  {doc_id} -> {split}")
     if r.card is not None:
         click.echo(f"card: {r.card}")
-    if r.twin_groups:
+    if r.layout >= 2:
         click.echo(
             f"{r.twin_groups} group(s) of documents with the same text (after whitespace normalisation), "
             f"{r.twin_documents} document(s): each group kept in one split"

@@ -20,7 +20,10 @@ LABELS_PNG = "images/labels.png"
 AGREEMENT_PNG = "images/agreement.png"
 
 
-def _png(panels: list[tuple[str, list[str], dict[str, list[float]]]], xlabel: str, limit: float | None) -> bytes:
+Panel = tuple[str, list[str], dict[str, list[float]]]  # title, bar names, series name -> values (stacked)
+
+
+def _png(panels: list[Panel], xlabel: str, limit: float | None) -> bytes:
     """Horizontal bar charts, one panel each: (title, bar names, series name -> values stacked)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -55,11 +58,11 @@ def label_chart(
     entity_names: Sequence[str], relation_names: Sequence[str], per_split: dict[str, SplitSummary]
 ) -> bytes:
     """Mentions per entity label and relations per relation label, stacked by split."""
-    panels = [
+    panels: list[Panel] = [
         (
             "Entity mentions per label",
             list(entity_names),
-            {s: [per_split[s].entities[n] for n in entity_names] for s in SPLITS},
+            {s: [float(per_split[s].entities[n]) for n in entity_names] for s in SPLITS},
         ),
     ]
     if relation_names:
@@ -67,7 +70,7 @@ def label_chart(
             (
                 "Relations per label",
                 list(relation_names),
-                {s: [per_split[s].relations[n] for n in relation_names] for s in SPLITS},
+                {s: [float(per_split[s].relations[n]) for n in relation_names] for s in SPLITS},
             )
         )
     return _png(panels, "count", None)
@@ -75,7 +78,7 @@ def label_chart(
 
 def agreement_chart(result: AgreementResult) -> bytes:
     """Exact pooled F1 between annotators per label (entities, then relations that were used)."""
-    panels = []
+    panels: list[Panel] = []
     for title, scores in (
         ("Entity agreement (exact F1, pooled)", result.entities),
         ("Relation agreement (exact F1, pooled)", result.relations),

@@ -68,7 +68,13 @@ def features(config: str, labels: LabelSchema, layout: int = LAYOUT) -> Features
                 "token_offsets": Sequence(Value("int32")),
             }
         )
-    if config == "relations" and layout == 1:  # frozen: one row per ordered pair of mentions
+    if config == "relations":
+        return _relations(labels, layout)
+    raise ValueError(f"unknown config {config!r}; use one of {CONFIGS}")
+
+
+def _relations(labels: LabelSchema, layout: int) -> Features:
+    if layout == 1:  # frozen: one row per ordered pair of mentions
         return Features(
             {
                 "id": Value("string"),
@@ -80,21 +86,14 @@ def features(config: str, labels: LabelSchema, layout: int = LAYOUT) -> Features
                 "label": ClassLabel(names=[NO_RELATION, *labels.relation_names]),
             }
         )
-    if config == "relations":
-        return Features(
-            {
-                "id": Value("string"),
-                "doc_id": Value("string"),
-                "text": Value("string"),
-                "text_start": Value("int32"),
-                "entities": List(_span(labels)),
-                "pairs": List(
-                    {
-                        "head": Value("int32"),
-                        "tail": Value("int32"),
-                        "label": ClassLabel(names=labels.relation_class_names()),
-                    }
-                ),
-            }
-        )
-    raise ValueError(f"unknown config {config!r}; use one of {CONFIGS}")
+    pair = {"head": Value("int32"), "tail": Value("int32"), "label": ClassLabel(names=labels.relation_class_names())}
+    return Features(
+        {
+            "id": Value("string"),
+            "doc_id": Value("string"),
+            "text": Value("string"),
+            "text_start": Value("int32"),
+            "entities": List(_span(labels)),
+            "pairs": List(pair),
+        }
+    )

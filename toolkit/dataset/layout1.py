@@ -144,6 +144,16 @@ def build(
     result.misaligned.sort()
     result.misaligned_count = len(result.misaligned)
     result.split_counts = {c: {s: len(rows[s][c]) for s in SPLITS} for c in CONFIGS}
+    _write_parquet(folder, rows, labels, result)
+    card = _card(labels, doc_splits, result, version, changelog, agreement)
+    atomic_write_bytes(folder / "README.md", f"---\n{_front_matter(labels, result)}---\n\n{card}".encode())
+    atomic_write_bytes(folder / "CHANGELOG.md", changelog.encode())
+    return result
+
+
+def _write_parquet(
+    folder: Path, rows: dict[str, dict[str, list[dict[str, Any]]]], labels: LabelSchema, result: ExportResult
+) -> None:
     for config in CONFIGS:
         for split in SPLITS:
             if rows[split][config]:  # an empty parquet file cannot be loaded: such a split is left out
@@ -152,10 +162,6 @@ def build(
                 table = pa.Table.from_pylist(rows[split][config], schema=features(config, labels, 1).arrow_schema)
                 result.split_bytes.setdefault(config, {})[split] = table.nbytes
                 pq.write_table(table, path, **PARQUET_OPTIONS)
-    card = _card(labels, doc_splits, result, version, changelog, agreement)
-    (folder / "README.md").write_bytes(f"---\n{_front_matter(labels, result)}---\n\n{card}".encode())
-    (folder / "CHANGELOG.md").write_bytes(changelog.encode())
-    return result
 
 
 def _relation_rows(

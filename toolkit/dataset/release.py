@@ -75,28 +75,33 @@ def release(
         if layout == 1:
             built, manifest = layout1.release(paths, labels, stage.folder, version, prior, reviewers, ratios)
             built.out_dir, built.card = out_dir, out_dir / "README.md"
-            bump = required_bump(previous, manifest) if previous else None
         else:
             b = Builder(paths, labels, stage, ratios=ratios, reviewers=reviewers, jobs=jobs, progress=progress)
             b.scan(report.checked)
             core = b.core(version)
-            bump = required_bump(previous, core) if previous else None
             if not rebuild:
                 check_version(previous, core)
             built = b.write(version, changelog([*prior, core]))
             manifest = b.finish(core)
         stage.commit()
+        bump = required_bump(previous, manifest) if previous else None
         result = ReleaseResult(version, out_dir, built, previous["version"] if previous else None, bump, layout=layout)
         if recorded is not None:
             result.differences = sorted(
                 f for f in set(recorded["files"]) | set(built.files) if recorded["files"].get(f) != built.files.get(f)
             )
         else:
-            result.recorded = releases_dir / f"{version}.json"
-            atomic_write_bytes(labels_copy(releases_dir, version), read_bytes(labels.path))
-            checkpoint("labels-recorded")
-            atomic_write_bytes(result.recorded, dump_pretty(manifest))
+            result.recorded = _record(releases_dir, version, labels, manifest)
     return result
+
+
+def _record(releases_dir: Path, version: str, labels: LabelSchema, manifest: dict[str, Any]) -> Path:
+    """The label schema copy, then the manifest: a release counts as recorded once its manifest is there."""
+    atomic_write_bytes(labels_copy(releases_dir, version), read_bytes(labels.path))
+    checkpoint("labels-recorded")
+    path = releases_dir / f"{version}.json"
+    atomic_write_bytes(path, dump_pretty(manifest))
+    return path
 
 
 def _check_request(version: str, releases_dir: Path, recorded: dict[str, Any] | None, rebuild: bool) -> None:

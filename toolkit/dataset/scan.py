@@ -194,7 +194,7 @@ class _Spill:
     def flush(self, out: list[Entry]) -> None:
         if not self.pending:
             return
-        columns = {c: {name: [] for name in COLUMNS[c]} for c in CONFIGS}
+        columns: dict[str, dict[str, list[Any]]] = {c: {name: [] for name in COLUMNS[c]} for c in CONFIGS}
         spans: list[list[int]] = []
         for _, rows, _, _ in self.pending:
             one = []
