@@ -13,7 +13,7 @@ FAST := not labelstudio and not browser
 WATCH_PID := .labelstudio/watch.pid
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
-        validate dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
+        validate stats dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
         adjudicate screenshot preannotate-eval watch
 
 help: ## list every target
@@ -75,6 +75,9 @@ push: tasks ## tasks and the committed annotations -> the Label Studio project
 
 pull: venv ## Label Studio -> annotations/ (merged, nothing lost)
 	$(TK) pull -o annotations
+
+stats: venv ## documents per split, labels, annotators, agreement, and what is left in Label Studio
+	$(TK) stats annotations
 
 validate: venv ## check annotations/ (JSON Schema + semantic checks)
 	$(TK) validate annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -20,6 +21,8 @@ from toolkit.dataset.publish import plan, publish
 from toolkit.errors import ToolkitError
 from toolkit.labelschema import DEFAULT_LABELS
 from toolkit.records.labelstudio import task_to_document
+
+from helpers import three_seed_annotations
 
 REPO = Path(__file__).resolve().parent.parent
 UNICODE_EXPORT = REPO / "tests" / "data" / "valid" / "labelstudio-export-unicode.json"
@@ -148,18 +151,85 @@ def test_all_configs_load_and_ner_matches_token_classification(corpus: Path, tmp
     for r in seed_ner:
         for tok, off in zip(r["tokens"], r["token_offsets"], strict=True):
             assert seed["text"][off : off + len(tok)] == tok
-    names = next(iter(rels.values())).features["label"].names
+    names = next(iter(rels.values())).features["pairs"].feature["label"].names
     assert names[0] == "no_relation"
     seed_rels = [r for d in rels.values() for r in d if r["doc_id"] == "000_502a72c922326d2e"]
-    labelled = [r for r in seed_rels if r["label"] != 0]
+    labelled = [p for r in seed_rels for p in r["pairs"] if p["label"] != 0]
     sym = {"cooperates_with", "meets_with", "in_conflict_with"}
     expected = sum(2 if rel in sym else 1 for rel in _seed_relation_labels())
     assert len(labelled) == expected  # symmetric relations appear in both directions
     for r in seed_rels:
-        assert r["text"][r["head"]["start"] : r["head"]["end"]] == r["head"]["text"]
+        assert seed["text"][r["text_start"] : r["text_start"] + len(r["text"])] == r["text"]  # stored once
+        for e in r["entities"]:
+            assert r["text"][e["start"] : e["end"]] == e["text"]
+    assert sum(len(r["entities"]) for r in seed_rels) <= 57  # each mention at most once
     card = (dist / "README.md").read_text()
     assert "sha256(doc_id)" in card and 'revision="v1.0.0"' in card and "## Changelog" in card
     assert "sequence:" in card  # datasets 3.x reads Sequence(ClassLabel)
+    assert json.loads((dist / "manifest.json").read_text())["layout"] == 2
+
+
+def test_recorded_layout_1_release_rebuilds_byte_identical(tmp_path: Path) -> None:
+    """releases/1.0.0.json has no layout: it is rebuilt by the frozen layout-1 code, file for file."""
+    recorded = json.loads((REPO / "releases" / "1.0.0.json").read_text())
+    assert "layout" not in recorded
+    out = tmp_path / "x"
+    res = invoke(
+        "release", "--version", "1.0.0", str(REPO / "annotations"), "-o", str(out), "--releases",
+        str(REPO / "releases"), "--rebuild",
+    )  # fmt: skip
+    assert res.exit_code == 0 and "byte-identical to the recorded release (5 files)" in res.output, res.output
+    assert "(layout 1)" in res.output
+    assert {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in recorded["files"]} == recorded["files"]
+    assert "train-00000-of-00001.parquet" in str(sorted(recorded["files"]))
+    rels = load_dataset(str(out), "relations", split="train")
+    assert rels.num_rows == 310 and "head" in rels.features  # one row per ordered pair, as recorded
+
+
+def test_changelog_names_labels_and_constraints(corpus: Path, tmp_path: Path) -> None:
+    rel, dist = tmp_path / "releases", tmp_path / "dist"
+    assert invoke("release", "--version", "1.0.0", str(corpus), "-o", str(dist), "--releases", str(rel)).exit_code == 0
+    data = json.loads(DEFAULT_LABELS.read_text())
+    data["entities"].append({"name": "FACILITY", "description": "A building.", "example": "the [Pentagon]"})
+    data["relations"] = [r for r in data["relations"] if r["name"] != "supplies"]
+    for r in data["relations"]:
+        if r["name"] == "visits":
+            r["tail"] = [*r["tail"], "FACILITY"]
+    doc = json.loads((corpus / "000_502a72c922326d2e.json").read_text())
+    doc["annotations"][0]["relations"] = [r for r in doc["annotations"][0]["relations"] if r["label"] != "supplies"]
+    (corpus / "000_502a72c922326d2e.json").write_text(json.dumps(doc))
+    schema = tmp_path / "new.labels.json"
+    schema.write_text(json.dumps(data))
+    res = invoke("--labels", str(schema), "release", "--version", "2.0.0", str(corpus), "-o", str(dist),
+                 "--releases", str(rel))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    log = (dist / "CHANGELOG.md").read_text()
+    entry = log[log.index("## v2.0.0") : log.index("## v1.0.0")]
+    assert "- entity labels added: `FACILITY`" in entry
+    assert "- relation labels removed: `supplies`" in entry
+    assert "- relation `visits` constraints changed: tail GPE/LOC/ORG → FACILITY/GPE/LOC/ORG" in entry
+    assert "## Changelog" in (dist / "README.md").read_text()
+
+
+def test_release_card_shows_agreement_charts_reproducibly(tmp_path: Path) -> None:
+    ann = tmp_path / "annotations"
+    ann.mkdir()
+    (ann / "seed.json").write_text(json.dumps(three_seed_annotations()))
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"dist{k}"
+        res = invoke("release", "--version", "1.0.0", str(ann), "-o", str(out), "--releases", str(tmp_path / f"r{k}"))
+        assert res.exit_code == 0, res.output
+        assert "1 document(s) have several annotations and no adjudication" in res.output
+        outs.append(out)
+    card = (outs[0] / "README.md").read_text()
+    assert "![Agreement per label](images/agreement.png)" in card and "| `PERSON` | entity |" in card
+    png = (outs[0] / "images" / "agreement.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png
+    assert png == (outs[1] / "images" / "agreement.png").read_bytes()
+    assert (outs[0] / "images" / "labels.png").read_bytes() == (outs[1] / "images" / "labels.png").read_bytes()
+    m0, m1 = (json.loads((o / "manifest.json").read_text()) for o in outs)
+    assert m0["files"] == m1["files"]
 
 
 def _seed_relation_labels() -> list[str]:
@@ -274,7 +344,8 @@ def test_publish_refuses_existing_tag_and_tampered_folder(corpus: Path, tmp_path
         publish(plan(dist, "org/x"), hub)
     assert [n for n, _ in hub.calls] == ["list_repo_refs"]  # nothing sent
     res = invoke("publish", str(dist), "--repo-id", "org/x", "--dry-run")
-    assert res.exit_code == 0 and "would commit 6 file(s)" in res.output and "tag it v1.0.0" in res.output
+    assert res.exit_code == 0 and "would commit 8 file(s)" in res.output and "tag it v1.0.0" in res.output
+    assert "would upload images/labels.png" in res.output and "would upload sources.jsonl" in res.output
     (dist / "README.md").write_text("edited")
     res = invoke("publish", str(dist), "--repo-id", "org/x", "--dry-run")
     assert res.exit_code == 1 and "README.md: changed since the release was built" in res.output

@@ -1,4 +1,5 @@
-"""`make bench`: throughput and peak memory of validation against baselines, as a printed table.
+"""`make bench`: throughput and peak memory of validation, then of export (`bench.export`), against
+baselines and raw limits measured in the same run, as printed tables.
 
 Every measured stage runs as its own process, so its peak RSS is its own (read from wait4).
 """
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..labelschema import LabelSchema
+from .export import main as export_stage
 from .measure import run
 from .synth import write_export
 
@@ -47,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-sample", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3, help="runs per stage; the median is reported")
     ap.add_argument("--dir", type=Path, default=Path("build/bench"))
+    ap.add_argument(
+        "--export-docs",
+        default=os.environ.get("BENCH_EXPORT_DOCS", "10000,100000"),
+        help="document counts of the export stage (comma-separated; empty skips it)",
+    )
     args = ap.parse_args(argv)
     labels = LabelSchema.load()
     n = args.tasks
@@ -92,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, rate, _, _ in rows[:2]:
         print(f"{name}: {rate / base:.0f}x the baseline")
+    if args.export_docs:
+        export_stage([int(x) for x in args.export_docs.split(",")], folder=args.dir)
     return 0
 
 

@@ -45,9 +45,9 @@ def main(ctx: click.Context, labels_path: Path) -> None:
 
 
 def _register() -> None:
-    from . import annotators, articles, dataset, labelstudio, preannotate, schema, server, validate, watch
+    from . import annotators, articles, dataset, labelstudio, preannotate, schema, server, stats, validate, watch
 
-    for module in (schema, articles, preannotate, labelstudio, server, validate, dataset, annotators, watch):
+    for module in (schema, articles, preannotate, labelstudio, server, validate, dataset, annotators, watch, stats):
         for command in module.COMMANDS:
             main.add_command(command)
 

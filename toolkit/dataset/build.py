@@ -1,37 +1,50 @@
-"""Validated annotations -> a Hub-layout dataset folder: three configs, hash-based splits, a card.
+"""Validated annotations -> a Hub-layout dataset folder (layout 2), in memory that does not grow
+with the number of documents.
 
-The folder is built in a temporary sibling and renamed into place, so a reader never sees half a
-release. Output is byte-reproducible: sorted rows, fixed parquet options, no clocks.
+1. validate every input first (both cores), refusing on any error;
+2. scan: each document's rows go to a spill file, a small entry per document stays (`scan`);
+3. splits: from the id, twins (same text up to whitespace) kept together;
+4. write in id order, streamed: parquet shards (`shards`), `sources.jsonl`, charts, card, changelog;
+5. the manifest is written inside the new folder, which then replaces the old one atomically.
+
+All of it happens in a temporary sibling of the output, under a lock on the output's parent, and
+leftovers of a killed build are cleaned up first (`Staging`). The same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
-import yaml
+import pyarrow.compute as pc
 
-from ..io.writer import atomic_write_bytes, dump_pretty, replace_dir, temp_dir_beside
+from .. import __version__
+from ..errors import ToolkitError
+from ..io.faults import checkpoint
+from ..io.locks import exclusive, folder_lock
+from ..io.writer import atomic_write_bytes, atomic_writer, dump_pretty, recover_dir, replace_dir, temp_dir_beside
 from ..labelschema import LabelSchema
-from ..records import Document
-from ..records.gold import choose_gold
-from ..validation import load_valid_documents
-from .card import render_card
-from .configs import CONFIGS, DEFAULT_RATIOS, SPLITS, Rows, document_rows, features, split_of
-from .manifest import document_fingerprint
-from .result import ExportResult
+from ..validation import Report, ValidationFailed, validate_paths
+from .card import SOURCES_FILE, front_matter, render_card
+from .charts import AGREEMENT_PNG, LABELS_PNG, agreement_chart, label_chart
+from .configs import CONFIGS, DEFAULT_CONFIG, DEFAULT_RATIOS, LAYOUT, SPLITS, features, split_of
+from .manifest import annotations_commit, schema_summary
+from .result import FEW, SHOWN, ExportResult
+from .rows import RELATIONS_RULE
+from .scan import Entry, Progress, Rows, Scan, file_chunks, scan
+from .shards import ShardWriter
 
-DEFAULT_CONFIG = "documents"
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 9,
-    "use_dictionary": True,
-    "write_statistics": True,
-}
+SPLIT_RULE = "int(sha256(doc_id)[:8], 16) / 2**32"
+TWIN_RULE = "documents whose texts are equal after whitespace normalisation take the split of the smallest doc_id"
 
 
 def document_features(labels: LabelSchema) -> Any:
@@ -39,143 +52,288 @@ def document_features(labels: LabelSchema) -> Any:
     return features(DEFAULT_CONFIG, labels)
 
 
-def export(
-    paths: list[Path], out_dir: Path, labels: LabelSchema, ratios: tuple[float, float, float] = DEFAULT_RATIOS
-) -> ExportResult:
-    """An unversioned build (no changelog, nothing recorded); `release` makes versioned ones."""
-    docs = load_valid_documents(paths, labels, "build the dataset")
-    return build_dataset(docs, labels, out_dir, ratios=ratios)
+class Staging:
+    """A temporary sibling of `out_dir` to build in, under the lock of `out_dir`'s parent.
+
+    Entering removes what a killed build left (unfinished folders, or puts back a folder caught
+    between two renames). `commit()` swaps the finished folder into place; leaving without it
+    removes the temporary folder and leaves `out_dir` as it was.
+    """
+
+    def __init__(self, out_dir: Path, on_wait: Callable[[str], None] | None = None):
+        self.out_dir = out_dir
+        self._lock = exclusive(folder_lock(out_dir.parent), str(out_dir), on_wait)
+        self.folder = self.scratch = out_dir
+
+    def __enter__(self) -> Staging:
+        self._lock.__enter__()
+        try:
+            recover_dir(self.out_dir)
+            self.folder = temp_dir_beside(self.out_dir)
+            self.scratch = temp_dir_beside(self.out_dir)  # spill files: never part of the output
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def commit(self) -> None:
+        checkpoint("before-swap")
+        replace_dir(self.folder, self.out_dir)
+        checkpoint("swapped")
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for tmp in (self.folder, self.scratch):
+                if tmp != self.out_dir:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            self._lock.__exit__(None, None, None)
 
 
-def build_dataset(
-    docs: list[Document],
-    labels: LabelSchema,
-    out_dir: Path,
-    *,
-    version: str | None = None,
-    changelog: str = "",
-    agreement: str = "",
-    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
-) -> ExportResult:
-    result, per_split = _collect_rows(docs, labels, ratios, out_dir)
-    doc_rows = [row for split in SPLITS for row in per_split[split].documents]
-    tmp = temp_dir_beside(out_dir)
-    try:
-        _write_parquet(tmp, per_split, labels, result)
-        front = _front_matter(labels, result)
-        card = render_card(labels, doc_rows, result, version=version, changelog=changelog, agreement=agreement)
-        (tmp / "README.md").write_bytes(f"---\n{front}---\n\n{card}".encode())
-        if changelog:
-            (tmp / "CHANGELOG.md").write_bytes(changelog.encode())
-        result.files = {
-            str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(tmp.rglob("*"))
-            if p.is_file()
+def validate_all(
+    paths: list[Path], labels: LabelSchema, purpose: str, jobs: int | None = None, progress: Progress | None = None
+) -> Report:
+    """Every input validated before anything is built (folders of files split across cores); refuse on errors."""
+    jobs = jobs or os.cpu_count() or 1
+    chunks = file_chunks(paths, jobs)
+    if jobs > 1 and len(chunks) > 1:
+        report = Report()
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            for part in pool.map(_validate_chunk, chunks, [labels] * len(chunks)):
+                report.merge(part)
+                if progress is not None:
+                    progress(report.checked, None)
+    else:
+        report = validate_paths(paths, labels, jobs=jobs, progress=progress)
+    if report.errors:
+        raise ValidationFailed(report, purpose)
+    checkpoint("validated")
+    return report
+
+
+def _validate_chunk(files: list[Path], labels: LabelSchema) -> Report:
+    report = validate_paths(files, labels, jobs=1)
+    report.warnings = report.warnings[:SHOWN]
+    return report
+
+
+class Builder:
+    """One layout-2 build into `stage.folder`: scan, then (after any version check) write and finish."""
+
+    def __init__(
+        self,
+        paths: list[Path],
+        labels: LabelSchema,
+        stage: Staging,
+        *,
+        ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+        reviewers: frozenset[str] = frozenset(),
+        jobs: int | None = None,
+        progress: Progress | None = None,
+    ):
+        self.paths, self.labels, self.stage, self.ratios = paths, labels, stage, ratios
+        self.reviewers, self.jobs, self.progress = reviewers, jobs, progress
+        self.result = ExportResult(stage.out_dir, ratios=ratios)
+        self.found = Scan(stage.scratch)
+        self.splits: list[str] = []
+
+    def scan(self, total: int | None = None) -> None:
+        """Rows of every document to the spill; entries sorted by id; splits assigned (twins together)."""
+        self.found = scan(
+            self.paths,
+            self.labels,
+            self.stage.scratch,
+            reviewers=self.reviewers,
+            jobs=self.jobs,
+            total=total,
+            progress=self._step,
+        )
+        checkpoint("scanned")
+        entries = self.found.entries
+        entries.sort(key=lambda e: e.doc_id)
+        for a, b in itertools.pairwise(entries):
+            if a.doc_id == b.doc_id:
+                raise ToolkitError(
+                    f"document id {a.doc_id!r} occurs twice in the inputs ({', '.join(map(str, self.paths))}); "
+                    "give each document once (an annotations/ folder, or one export, not both)"
+                )
+        self.splits, groups = assign_splits(entries, self.ratios)
+        r, f = self.result, self.found
+        r.twin_groups, r.twin_documents = len(groups), sum(groups.values())
+        r.documents, r.methods, r.skipped, r.skipped_count = len(entries), f.methods, f.skipped, f.skipped_count
+        r.entity_counts, r.relation_counts = f.entity_counts, f.relation_counts
+        r.entities, r.relations = sum(f.entity_counts.values()), sum(f.relation_counts.values())
+        r.multi_annotator = f.several
+        r.doc_splits = [(e.doc_id, s) for e, s in zip(entries, self.splits, strict=True)] if len(entries) <= FEW else []
+
+    def _step(self, done: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(done, 2 * total if total else None)
+
+    def core(self, version: str | None) -> dict[str, Any]:
+        """The manifest's content part: what the version check compares (no files yet)."""
+        return {
+            "name": self.labels.name,
+            "version": version,
+            "layout": LAYOUT,
+            "toolkit_version": __version__,
+            "label_schema": schema_summary(self.labels),
+            "split_rule": {
+                "hash": SPLIT_RULE,
+                "ratios": dict(zip(SPLITS, self.ratios, strict=True)),
+                "twins": TWIN_RULE,
+            },
+            "relations_rule": RELATIONS_RULE,
+            "documents": {
+                e.doc_id: {"fingerprint": e.fingerprint, "split": s}
+                for e, s in zip(self.found.entries, self.splits, strict=True)
+            },
+            "entity_counts": dict(sorted(self.found.entity_counts.items())),
+            "relation_counts": dict(sorted(self.found.relation_counts.items())),
         }
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    def write(self, version: str | None, changelog: str) -> ExportResult:
+        """Parquet, sources, charts, card and changelog into the staging folder."""
+        from ..agreement.measure import measure_documents
+
+        folder, r = self.stage.folder, self.result
+        agreement = measure_documents(self.found.multi_documents(), self.labels, self.reviewers)
+        agreement.single_annotator = self.found.annotated_by_one
+        r.agreement = agreement
+        self._rows(folder)
+        charts = {"labels": LABELS_PNG}
+        files = {LABELS_PNG: label_chart(self.labels.entity_names, self.labels.relation_names, r.per_split)}
+        if agreement.documents:
+            charts["agreement"] = AGREEMENT_PNG
+            files[AGREEMENT_PNG] = agreement_chart(agreement)
+        for name, data in files.items():
+            atomic_write_bytes(folder / name, data)
+        card = render_card(self.labels, r, version=version, changelog=changelog, charts=charts)
+        atomic_write_bytes(folder / "README.md", f"---\n{front_matter(self.labels, r)}---\n\n{card}".encode())
+        if changelog:
+            atomic_write_bytes(folder / "CHANGELOG.md", changelog.encode())
+        r.card = self.stage.out_dir / "README.md"
+        return r
+
+    def _rows(self, folder: Path) -> None:
+        """Every document's rows, read back from the spill in id order, into the shard writers."""
+        r, total = self.result, len(self.found.entries)
+        schemas = {c: features(c, self.labels).arrow_schema for c in CONFIGS}
+        with ThreadPoolExecutor(max_workers=1) as pool, atomic_writer(folder / SOURCES_FILE) as sources:
+            writers = {
+                (c, s): ShardWriter(folder / c, s, schemas[c], pool, self._counter(s) if c == "documents" else None)
+                for c in CONFIGS
+                for s in SPLITS
+            }
+            try:
+                with Rows(self.stage.scratch, schemas) as spill:
+                    for n, (entry, split) in enumerate(zip(self.found.entries, self.splits, strict=True)):
+                        batches, source, date = spill.of(entry)
+                        for config, batch, weight in zip(CONFIGS, batches, entry.weight, strict=True):
+                            writers[(config, split)].add(batch, weight, (entry.spill, entry.offset))
+                        line = {"id": entry.doc_id, "source": source, "date": date, "split": split}
+                        sources.write(orjson.dumps(line) + b"\n")
+                        self._misaligned(entry.doc_id, entry.misaligned)
+                        if n % 1000 == 0:
+                            checkpoint("rows")  # after the first document, then every thousand
+                            self._step(total + n + 1, total)
+                for (config, split), w in writers.items():
+                    shards = w.close()
+                    r.split_counts.setdefault(config, {})[split] = w.rows
+                    r.split_bytes.setdefault(config, {})[split] = w.nbytes
+                    r.shards.setdefault(config, {})[split] = len(shards)
+            except BaseException:
+                for w in writers.values():
+                    w.abort()
+                raise
+        self._step(2 * total, total)
+
+    def _counter(self, split: str) -> Callable[[pa.Table], None]:
+        """Counts of one split's documents, labels and sources, taken from each `documents` row group."""
+        summary, sources = self.result.per_split[split], self.result.sources
+        entity_names, relation_names = self.labels.entity_names, self.labels.relation_names
+
+        def count(table: pa.Table) -> None:
+            summary.documents += table.num_rows
+            for column, names, counter in (
+                ("entities", entity_names, summary.entities),
+                ("relations", relation_names, summary.relations),
+            ):
+                labels = pc.struct_field(pc.list_flatten(table.column(column)), "label")
+                for item in pc.value_counts(labels).to_pylist():
+                    counter[names[item["values"]]] += item["counts"]
+            for item in pc.value_counts(table.column("source").fill_null("(none)")).to_pylist():
+                sources[item["values"]] += item["counts"]
+
+        return count
+
+    def _misaligned(self, doc_id: str, spans: tuple[Any, ...]) -> None:
+        self.result.misaligned_count += len(spans)
+        room = max(SHOWN - len(self.result.misaligned), 0)
+        self.result.misaligned += [(doc_id, s, e, label) for s, e, label in spans[:room]]
+
+    def finish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Hash every file, write manifest.json inside the new folder (before it replaces the old one)."""
+        folder = self.stage.folder
+        self.result.files = file_hashes(folder)
+        full = {
+            **manifest,
+            "annotations": annotations_commit(self.paths),
+            "splits": self.result.split_counts,
+            "misaligned_spans": self.result.misaligned_count,
+            "twins": {"groups": self.result.twin_groups, "documents": self.result.twin_documents},
+            "files": self.result.files,
+        }
+        atomic_write_bytes(folder / "manifest.json", dump_pretty(full))
+        checkpoint("manifest")
+        return full
+
+
+def assign_splits(entries: list[Entry], ratios: tuple[float, float, float]) -> tuple[list[str], dict[bytes, int]]:
+    """Each entry's split (entries sorted by id); twins take the split of the smallest id among them.
+
+    Returns the splits and, per group of twins, its size. A document without a twin keeps the split
+    its id alone gives, as in every earlier release.
+    """
+    sizes: dict[bytes, int] = {}
+    for e in entries:
+        sizes[e.key] = sizes.get(e.key, 0) + 1
+    first: dict[bytes, str] = {}
+    splits = []
+    for e in entries:
+        owner = first.setdefault(e.key, e.doc_id) if sizes[e.key] > 1 else e.doc_id
+        splits.append(split_of(owner, ratios))
+    return splits, {k: n for k, n in sizes.items() if n > 1}
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file of the folder (but the manifest), read in blocks: shards can be 250 MB."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != "manifest.json":
+            with p.open("rb") as fh:
+                out[p.relative_to(folder).as_posix()] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return out
+
+
+def export(
+    paths: list[Path],
+    out_dir: Path,
+    labels: LabelSchema,
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    *,
+    reviewers: frozenset[str] = frozenset(),
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> ExportResult:
+    """An unversioned build (no changelog, nothing recorded in releases/); `release` makes versioned ones."""
+    with Staging(out_dir, on_wait) as stage:
+        report = validate_all(paths, labels, "build the dataset", jobs, progress)
+        b = Builder(paths, labels, stage, ratios=ratios, reviewers=reviewers, jobs=jobs, progress=progress)
+        b.scan(report.checked)
+        core = b.core(None)
+        result = b.write(None, "")
+        b.finish(core)
+        stage.commit()
     return result
-
-
-def _collect_rows(
-    docs: list[Document], labels: LabelSchema, ratios: tuple[float, float, float], out_dir: Path
-) -> tuple[ExportResult, dict[str, Rows]]:
-    """Rows of every config, per split, from one gold annotation per document (sorted by id)."""
-    result = ExportResult(out_dir, ratios=ratios)
-    per_split: dict[str, Rows] = {s: Rows() for s in SPLITS}
-    for doc in sorted(docs, key=lambda d: d.doc_id):
-        chosen = choose_gold(doc)
-        gold = chosen.annotation
-        if gold is None:
-            result.skipped.append(f"{doc.doc_id}: {chosen.reason}")
-            continue
-        if chosen.candidates > 1:
-            result.multi_annotator += 1
-        split = split_of(doc.doc_id, ratios)
-        result.doc_splits[doc.doc_id] = split
-        result.fingerprints[doc.doc_id] = document_fingerprint(doc, gold)
-        document_rows(doc, gold, labels, per_split[split])
-        result.entity_counts.update(e.label for e in gold.entities if e.label)
-        result.relation_counts.update(r.label for r in gold.relations if r.label)
-    result.documents = sum(len(per_split[s].documents) for s in SPLITS)
-    result.entities = sum(result.entity_counts.values())
-    result.relations = sum(result.relation_counts.values())
-    result.misaligned = sorted(m for s in SPLITS for m in per_split[s].misaligned)
-    result.split_counts = {c: {s: len(getattr(per_split[s], c)) for s in SPLITS} for c in CONFIGS}
-    return result, per_split
-
-
-def _write_parquet(folder: Path, per_split: dict[str, Rows], labels: LabelSchema, result: ExportResult) -> None:
-    for config in CONFIGS:
-        feats = features(config, labels)
-        for split in SPLITS:
-            rows = getattr(per_split[split], config)
-            if rows:  # an empty parquet file cannot be loaded: such a split is left out
-                path = folder / config / f"{split}-00000-of-00001.parquet"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                table = pa.Table.from_pylist(rows, schema=feats.arrow_schema)
-                result.split_bytes.setdefault(config, {})[split] = table.nbytes
-                pq.write_table(table, path, **PARQUET_OPTIONS)
-
-
-def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_bytes(out_dir / "manifest.json", dump_pretty(manifest))
-
-
-def _yaml_features(config: str, labels: LabelSchema) -> list[dict[str, Any]]:
-    """YAML features; sequences of scalars and ClassLabels are written as `sequence:` for datasets 3.x."""
-    items = features(config, labels)._to_yaml_list()
-    if config == "ner":
-        for item in items:
-            if "list" in item:
-                item["sequence"] = item.pop("list")
-    return items
-
-
-def _front_matter(labels: LabelSchema, result: ExportResult) -> str:
-    configs, infos = [], []
-    for config in CONFIGS:
-        splits = [s for s in SPLITS if result.split_counts[config][s]]
-        configs.append(
-            {
-                "config_name": config,
-                **({"default": True} if config == DEFAULT_CONFIG else {}),
-                "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in splits],
-            }
-        )
-        infos.append(
-            {
-                "config_name": config,
-                "features": _yaml_features(config, labels),
-                "splits": [
-                    {
-                        "name": s,
-                        "num_bytes": result.split_bytes[config][s],
-                        "num_examples": result.split_counts[config][s],
-                    }
-                    for s in splits
-                ],
-            }
-        )
-    front = {
-        "pretty_name": labels.title,
-        "license": "other",
-        "license_name": "annotations-cc-by-4.0-texts-publishers",
-        "language": ["en"],
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition"],
-        "tags": ["relation-extraction", "news", "label-studio"],
-        "size_categories": [_size_category(result.documents)],
-        "configs": configs,
-        "dataset_info": infos,
-    }
-    return yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
-
-
-def _size_category(n: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
-        if n < limit:
-            return name
-    return "100K<n<1M"

@@ -143,7 +143,12 @@ def check_version(prev: dict[str, Any] | None, new: dict[str, Any]) -> None:
         )
 
 
+LISTED = 20  # layout 2: document ids named per changelog line; the rest are counted
+
+
 def changelog_entry(prev: dict[str, Any] | None, cur: dict[str, Any]) -> str:
+    """One release's entry; layout 2 also names label and constraint changes and caps id lists."""
+    layout = cur.get("layout", 1)
     lines = [f"## v{cur['version']}", ""]
     docs, pdocs = cur["documents"], (prev or {}).get("documents", {})
     added = sorted(set(docs) - set(pdocs))
@@ -153,7 +158,13 @@ def changelog_entry(prev: dict[str, Any] | None, cur: dict[str, Any]) -> str:
         lines.append(f"First release: {len(docs)} document(s).")
     else:
         for title, items in (("added", added), ("removed", removed), ("changed", changed)):
-            lines.append(f"- documents {title} ({len(items)}): " + (", ".join(f"`{d}`" for d in items) or "none"))
+            shown = items[:LISTED] if layout >= 2 else items
+            more = f" and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
+            lines.append(
+                f"- documents {title} ({len(items)}): " + (", ".join(f"`{d}`" for d in shown) or "none") + more
+            )
+        if layout >= 2:
+            lines += schema_changes(prev["label_schema"], cur["label_schema"])
     lines += ["", "| label | kind | count | change |", "|---|---|---|---|"]
     for kind, key in (("entity", "entity_counts"), ("relation", "relation_counts")):
         now, before = cur[key], (prev or {}).get(key, {})
@@ -161,6 +172,30 @@ def changelog_entry(prev: dict[str, Any] | None, cur: dict[str, Any]) -> str:
             delta = now.get(label, 0) - before.get(label, 0)
             lines.append(f"| `{label}` | {kind} | {now.get(label, 0)} | {delta:+d} |")
     return "\n".join(lines) + "\n"
+
+
+def schema_changes(prev: dict[str, Any], cur: dict[str, Any]) -> list[str]:
+    """Changelog lines naming labels added and removed and relations whose constraints changed."""
+    lines = []
+    for kind, noun in (("entities", "entity"), ("relations", "relation")):
+        old, new = set(prev[kind]), set(cur[kind])
+        for verb, names in (("added", new - old), ("removed", old - new)):
+            if names:
+                lines.append(f"- {noun} labels {verb}: " + ", ".join(f"`{n}`" for n in sorted(names)))
+    for name in sorted(set(prev["relations"]) & set(cur["relations"])):
+        a, b = prev["relations"][name], cur["relations"][name]
+        if a != b:
+            parts = [
+                f"{key} {'/'.join(a[key]) or '-'} → {'/'.join(b[key]) or '-'}"
+                for key in ("head", "tail")
+                if a[key] != b[key]
+            ]
+            if a["symmetric"] != b["symmetric"]:
+                parts.append(f"symmetric {'yes' if a['symmetric'] else 'no'} → {'yes' if b['symmetric'] else 'no'}")
+            lines.append(f"- relation `{name}` constraints changed: " + "; ".join(parts))
+    if prev.get("sha256") != cur.get("sha256") and not lines:
+        lines.append("- label schema definitions or examples changed (no label added, removed or constrained)")
+    return lines
 
 
 def changelog(history: list[dict[str, Any]]) -> str:

@@ -40,6 +40,11 @@ def plan(folder: Path, repo_id: str) -> PublishPlan:
             f"{folder}: no manifest.json, so this is not a release folder; run `toolkit release --version X.Y.Z` first"
         )
     manifest = load_json(manifest_path)
+    if manifest.get("version") is None:
+        raise InputError(
+            f"{folder} is an unversioned build (`toolkit export`); only releases are published: run "
+            "`toolkit release --version X.Y.Z` first"
+        )
     recorded: dict[str, str] = manifest.get("files") or {}
     present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
     problems = [f"{f}: missing" for f in sorted(set(recorded) - present)]

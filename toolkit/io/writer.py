@@ -7,6 +7,9 @@ would leave them 0600.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -118,7 +121,16 @@ def temp_dir_beside(target: Path) -> Path:
 
 
 def replace_dir(new: Path, target: Path) -> None:
-    """Move the finished folder `new` into place of `target` (the old one is removed afterwards)."""
+    """Move the finished folder `new` into place of `target`; the old one is removed afterwards.
+
+    On Linux the two folders are exchanged in one atomic rename (renameat2 RENAME_EXCHANGE), so
+    `target` is at every moment either the old folder or the new one. Elsewhere the old folder is
+    first renamed to `.<name>.old`; `recover_dir` puts it back if a kill came in between.
+    """
+    os.sync()  # the new folder's files are on disk before it becomes visible under `target`
+    if target.exists() and _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the old folder
+        return
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old")
@@ -127,3 +139,44 @@ def replace_dir(new: Path, target: Path) -> None:
     new.rename(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_dir(target: Path) -> int:
+    """Undo what a killed `replace_dir`/`temp_dir_beside` left next to `target`; call it holding the lock.
+
+    A `.<name>.old` without `target` is the previous complete folder (killed between the two
+    renames): it is put back. Other `.<name>.*.tmp` folders are unfinished builds: removed.
+    Returns how many leftovers were handled.
+    """
+    handled = 0
+    old = target.with_name(f".{target.name}.old")
+    if old.is_dir() and not old.is_symlink():
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.rename(target)
+        handled += 1
+    if target.parent.is_dir():
+        for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+                handled += 1
+    return handled
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where the system cannot, so the caller falls back."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
