@@ -11,6 +11,7 @@ DATASET := dist/news-relations
 PIP_QUIET := --quiet --disable-pip-version-check
 FAST := not labelstudio and not browser
 WATCH_PID := .labelstudio/watch.pid
+HEARTBEAT := scripts/heartbeat
 
 .PHONY: help venv label-studio-install label-studio label-studio-stop login open ingest tasks push pull \
         validate stats dataset export demo test test-fast test-browser fuzz lint clean bench release publish agreement \
@@ -21,8 +22,8 @@ help: ## list every target
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
-	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[test]'
+	$(HEARTBEAT) "installing pip in .venv" $(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(HEARTBEAT) "installing the toolkit and its test tools in .venv" $(VENV)/bin/pip install $(PIP_QUIET) -e '.[test]'
 	touch $@
 
 venv: $(VENV)/.installed ## the toolkit's virtualenv (.venv) with the test tools
@@ -30,8 +31,9 @@ venv: $(VENV)/.installed ## the toolkit's virtualenv (.venv) with the test tools
 # Label Studio lives in its own virtualenv so its pins never clash with the toolkit's.
 $(LS_VENV)/.installed:
 	$(PYTHON) -m venv $(LS_VENV)
-	$(LS_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
-	$(LS_VENV)/bin/pip install $(PIP_QUIET) 'label-studio==$(LS_VERSION)'
+	$(HEARTBEAT) "installing pip in $(LS_VENV)" $(LS_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(HEARTBEAT) "installing Label Studio $(LS_VERSION) in $(LS_VENV) (about 1 GB)" \
+	  $(LS_VENV)/bin/pip install $(PIP_QUIET) 'label-studio==$(LS_VERSION)'
 	touch $@
 
 label-studio-install: $(LS_VENV)/.installed ## Label Studio in its own virtualenv (.venv-ls, about 1 GB)
@@ -86,9 +88,9 @@ dataset export: validate ## annotations/ -> dist/news-relations (unversioned bui
 	$(TK) export annotations -o $(DATASET)
 
 demo: label-studio push dataset ## fresh machine -> Label Studio running, seed article pushed, dataset built
-	@$(VENV)/bin/python -c "from datasets import load_dataset; ds = load_dataset('$(DATASET)', split='train'); \
-	  print(f'load_dataset($(DATASET)): {ds.num_rows} document(s), ' \
-	  f'{sum(len(e) for e in ds[\"entities\"])} entities, {sum(len(r) for r in ds[\"relations\"])} relations')"
+	@$(VENV)/bin/python -c "from datasets import load_dataset; dd = load_dataset('$(DATASET)'); \
+	  print('load_dataset(\'$(DATASET)\'):', ', '.join(f'{s}: {d.num_rows} document(s), ' \
+	  f'{sum(map(len, d[\"entities\"]))} entities, {sum(map(len, d[\"relations\"]))} relations' for s, d in dd.items()))"
 	@echo
 	@echo "Label Studio is running. Open the URL above and log in with the e-mail and password printed above."
 	@echo "Annotate (project 'News relations' -> Label All Tasks), then run: make pull dataset"

@@ -30,6 +30,13 @@ def ls_start(data_dir: Path) -> None:
     env = ensure_env_file(ENV_FILE)
     db = database(env)
     binary = Path(os.environ.get("LABEL_STUDIO_BIN") or LABEL_STUDIO_BIN)
+
+    def waiting(seconds: float) -> None:
+        click.echo(
+            f"  waiting for Label Studio (first start runs migrations, about a minute)... {seconds:.0f} s "
+            f"(log: {data_dir / 'server.log'})"
+        )
+
     info = start(
         data_dir,
         int(env["LABEL_STUDIO_PORT"]),
@@ -38,6 +45,7 @@ def ls_start(data_dir: Path) -> None:
         env["LABEL_STUDIO_API_KEY"],
         binary,
         database=db,
+        on_wait=waiting,
     )
     state = "already running" if info.already_running else "started"
     click.echo(f"Label Studio {state} (pid {info.pid}) at {info.url}")

@@ -15,6 +15,7 @@ import signal
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -71,11 +72,13 @@ def start(
     timeout: float = 300.0,
     *,
     database: Database = SQLITE,
+    on_wait: Callable[[float], None] | None = None,
 ) -> ServerInfo:
     """Start Label Studio (or reuse the one recorded in `data_dir/server.pid`) and wait for /health.
 
     With `database.kind == "cluster"` the PostgreSQL cluster in `data_dir/postgres` is created or
-    started first (a running one is reused).
+    started first (a running one is reused). `on_wait(seconds)` is called about every 10 s while
+    Label Studio is starting, so a caller can show it is alive (a first start runs migrations).
     """
     url = f"http://127.0.0.1:{port}"
     data_dir = data_dir.resolve()
@@ -100,11 +103,18 @@ def start(
         raise ConfigError(f"{binary} not found; run `make label-studio` (installs Label Studio in .venv-ls)")
     env = {**_server_env(data_dir, email, password, token), **_database_env(database)}
     atomic_write_bytes(data_dir / IN_USE, f"{_identity(database)}\n".encode(), private=True)
-    pid = _launch(binary, port, env, data_dir, timeout)
+    pid = _launch(binary, port, env, data_dir, timeout, on_wait)
     return ServerInfo(url, pid, email, database=where)
 
 
-def _launch(binary: Path, port: int, env: dict[str, str], data_dir: Path, timeout: float) -> int:
+def _launch(
+    binary: Path,
+    port: int,
+    env: dict[str, str],
+    data_dir: Path,
+    timeout: float,
+    on_wait: Callable[[float], None] | None,
+) -> int:
     """Run `label-studio start` in its own session, its output appended to the private server.log."""
     log = os.open(data_dir / "server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
@@ -120,7 +130,7 @@ def _launch(binary: Path, port: int, env: dict[str, str], data_dir: Path, timeou
     finally:
         os.close(log)
     atomic_write_bytes(data_dir / "server.pid", f"{proc.pid}\n".encode(), private=True)
-    _wait_healthy(proc, f"http://127.0.0.1:{port}", data_dir, timeout)
+    _wait_healthy(proc, f"http://127.0.0.1:{port}", data_dir, timeout, on_wait)
     return proc.pid
 
 
@@ -224,10 +234,16 @@ def _database_env(database: Database) -> dict[str, str]:
     return {**env, "PGSSLMODE": server.sslmode} if server.sslmode else env  # libpq reads PGSSLMODE
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], url: str, data_dir: Path, timeout: float) -> None:
+def _wait_healthy(
+    proc: subprocess.Popen[bytes], url: str, data_dir: Path, timeout: float, on_wait: Callable[[float], None] | None
+) -> None:
     log = data_dir / "server.log"
-    deadline = time.monotonic() + timeout
+    began = time.monotonic()
+    deadline, beat = began + timeout, began + 10
     while time.monotonic() < deadline:
+        if on_wait is not None and time.monotonic() >= beat:
+            on_wait(time.monotonic() - began)
+            beat += 10
         if proc.poll() is not None:
             (data_dir / "server.pid").unlink(missing_ok=True)
             raise LabelStudioError(
