@@ -117,7 +117,7 @@ lint: venv ## ruff, mypy and the layer contract (import-linter)
 clean: ## remove build/ and dist/
 	rm -rf build dist
 
-bench: venv ## throughput and peak memory of each stage against the raw limit (BENCH_TASKS=20000)
+bench: venv label-studio-install ## throughput and peak memory of each stage against the raw limit (BENCH_STAGES=validate,export,labelstudio BENCH_TASKS=20000 BENCH_LS_TASKS=10000)
 	$(VENV)/bin/python -m toolkit.bench --tasks $${BENCH_TASKS:-20000}
 
 release: validate ## versioned release: make release VERSION=X.Y.Z

@@ -1,5 +1,6 @@
-"""`make bench`: throughput and peak memory of validation, then of export (`bench.export`), against
-baselines and raw limits measured in the same run, as printed tables.
+"""`make bench`: throughput and peak memory of validation, of export (`bench.export`) and of Label Studio
+push and pull on SQLite and PostgreSQL (`bench.labelstudio`), against baselines and raw limits measured
+in the same run, as printed tables. `--stages` (BENCH_STAGES) picks some: validate, export, labelstudio.
 
 Every measured stage runs as its own process, so its peak RSS is its own (read from wait4).
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..labelschema import LabelSchema
 from .export import main as export_stage
+from .labelstudio import run_backends
 from .measure import run
 from .synth import write_export
 
@@ -43,6 +45,9 @@ print(n)
 """
 
 
+STAGES = ("validate", "export", "labelstudio")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tasks", type=int, default=int(os.environ.get("BENCH_TASKS", 20000)))
@@ -50,11 +55,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per stage; the median is reported")
     ap.add_argument("--dir", type=Path, default=Path("build/bench"))
     ap.add_argument(
+        "--stages",
+        default=os.environ.get("BENCH_STAGES") or ",".join(STAGES),
+        help=f"comma-separated, of {', '.join(STAGES)} (default: all)",
+    )
+    ap.add_argument(
         "--export-docs",
         default=os.environ.get("BENCH_EXPORT_DOCS", "10000,100000"),
         help="document counts of the export stage (comma-separated; empty skips it)",
     )
+    ap.add_argument(
+        "--ls-tasks",
+        type=int,
+        default=int(os.environ.get("BENCH_LS_TASKS", 10_000)),
+        help="tasks pushed and pulled by the Label Studio stages",
+    )
+    ap.add_argument("--label-studio", type=Path, default=Path(".venv-ls/bin/label-studio").resolve())
     args = ap.parse_args(argv)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        ap.error(f"unknown stage(s) {', '.join(unknown)}; pick from {', '.join(STAGES)}")
+    status = 0
+    if "validate" in stages:
+        validate_stage(args)
+    if "export" in stages and args.export_docs:
+        export_stage([int(x) for x in args.export_docs.split(",")], folder=args.dir)
+    if "labelstudio" in stages:
+        status = run_backends(args.ls_tasks, ["sqlite", "postgresql"], args.label_studio)
+    return status
+
+
+def validate_stage(args: argparse.Namespace) -> None:
+    """Validation of a synthetic export (JSON array and JSONL) against parsing alone and a naive baseline."""
     labels = LabelSchema.load()
     n = args.tasks
     arr, jsonl = args.dir / f"export-{n}.json", args.dir / f"export-{n}.jsonl"
@@ -86,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             rss,
         )
     )
+    print_validate(rows, n, size, gen, args.repeat)
+
+
+def print_validate(rows: list[tuple[str, float, float, float]], n: int, size: float, gen: float, repeat: int) -> None:
     print(
         f"\n{n} tasks, {size:.0f} MB JSON array ({size * 1e6 / n / 1000:.1f} kB/task; ~30 spans, 10 relations); "
         f"generated in {gen:.1f} s\n"
     )
-    print(f"median of {args.repeat} runs per stage; peak RSS is the largest seen\n")
+    print(f"median of {repeat} runs per stage; peak RSS is the largest seen\n")
     print(f"| {'stage':<72} | {'tasks/s':>9} | {'seconds':>8} | {'peak RSS MB':>11} |")
     print(f"|{'-' * 74}|{'-' * 11}|{'-' * 10}|{'-' * 13}|")
     for name, rate, secs, mem in rows:
@@ -99,9 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, rate, _, _ in rows[:2]:
         print(f"{name}: {rate / base:.0f}x the baseline")
-    if args.export_docs:
-        export_stage([int(x) for x in args.export_docs.split(",")], folder=args.dir)
-    return 0
 
 
 if __name__ == "__main__":

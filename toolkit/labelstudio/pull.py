@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, ToolkitError
-from ..io.reader import iter_records
 from ..labelschema import LabelSchema
 from ..store import Intake, IntakeResult, document_file, take_in
 from .api import Api
@@ -54,10 +54,16 @@ def pull(
                 "or pass --project with the right title"
             )
         index = Index.load(workdir / "labelstudio", api.url, project["id"])
-        exports, result = _export(api, index, labels, workdir, full, out_dir)
+        exports, result, before = _export(api, index, labels, workdir, full, out_dir)
         emails = _emails(api)
         intake = Intake(labels, emails, repair_offsets=repair_offsets, replace_local=replace_local)
-        taken = take_in(exports, intake, out_dir, workdir / "pull-backups", progress=progress, on_wait=on_wait)
+
+        def note(task: dict[str, Any]) -> None:  # the exported version is the one pulled
+            index.note(task, labels.controls)
+
+        backups = workdir / "pull-backups"
+        taken = take_in(exports, intake, out_dir, backups, progress=progress, on_wait=on_wait, observe=note)
+    result.deleted = sorted(before - set(index.tasks))
     for name in IntakeResult.__dataclass_fields__:
         setattr(result, name, getattr(taken, name))
     mark_pulled(index, out_dir, taken.taken)
@@ -67,8 +73,9 @@ def pull(
 
 def _export(
     api: Api, index: Index, labels: LabelSchema, workdir: Path, full: bool, out_dir: Path
-) -> tuple[list[Path], PullResult]:
-    """The export files to take in: the whole project, or the changed tasks only."""
+) -> tuple[list[Path], PullResult, set[int]]:
+    """The export files to take in (the whole project, or the changed tasks only) and the task ids known
+    before. The exported tasks are noted in the index while they are taken in (`take_in`'s observer)."""
     folder = workdir / "labelstudio"
     if full or index.high_water is None:
         api.count_tasks(index.project)  # the server's clock before the export
@@ -76,28 +83,20 @@ def _export(
         path = api.export(index.project, folder / f"export-{index.project}.json")
         before = set(index.tasks)
         index.tasks.clear()
-        for _, task in iter_records(path):
-            if isinstance(task, dict) and isinstance(task.get("id"), int):
-                index.note(task, labels.controls)
         index.own = []
         index.high_water = (began - MARGIN).isoformat() if began else None
-        return [path], PullResult(full=True, deleted=sorted(before - set(index.tasks)))
+        return [path], PullResult(full=True), before
     known = set(index.tasks)
     index.refresh(api, labels.controls)
     todo = pulled_since(index, out_dir, lambda doc_id: _has_file(out_dir, doc_id))
     paths = []
     for n, start in enumerate(range(0, len(todo), EXPORT_IDS)):
-        path = api.export(
-            index.project, folder / f"export-{index.project}-{n:05d}.json", todo[start : start + EXPORT_IDS]
-        )
-        for _, task in iter_records(path):  # the exported version is the one pulled
-            if isinstance(task, dict) and isinstance(task.get("id"), int):
-                index.note(task, labels.controls)
-        paths.append(path)
+        name = f"export-{index.project}-{n:05d}.json"
+        paths.append(api.export(index.project, folder / name, todo[start : start + EXPORT_IDS]))
     for stale in folder.glob(f"export-{index.project}-*.json"):
         if stale not in paths:
             stale.unlink()
-    return paths, PullResult(changed=len(todo), deleted=sorted(known - set(index.tasks)))
+    return paths, PullResult(changed=len(todo)), known
 
 
 def _emails(api: Api) -> dict[int, str]:

@@ -154,12 +154,22 @@ def document_file(folder: Path, doc_id: str) -> Path:
 
 def read_document(path: Path) -> Document | None:
     """The annotations/ file at `path`, or None when there is none yet."""
-    if not path.exists():
-        return None
-    doc = canonical_to_document(parse_json(read_bytes(path, "an annotations/ file"), str(path)), str(path))
+    return load_document(path)[0]
+
+
+def load_document(path: Path) -> tuple[Document | None, bytes | None]:
+    """The annotations/ file at `path` and its bytes as read (one open, no separate existence check)."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return None, None
+    except OSError:
+        raw = read_bytes(path, "an annotations/ file")  # its plain message (a folder, no permission)
+    doc = canonical_to_document(parse_json(raw, str(path)), str(path))
     if doc is None:
         raise InputError(
             f"{path}: cannot be merged, it is not an annotation file (no doc_id or text); fix or move it, "
             "then pull again"
         )
-    return doc
+    return doc, raw

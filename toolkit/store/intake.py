@@ -27,7 +27,7 @@ from ..labelschema import LabelSchema
 from ..records import Document, Problem
 from ..records.labelstudio import pseudonym, repair_utf16_offsets, task_to_document
 from ..validation import JSON_MIN_MESSAGE, is_json_min, validate_paths
-from .documents import WriteResult, document_file, merge, read_document
+from .documents import WriteResult, document_file, load_document, merge
 
 BATCH = 1000  # documents replaced per sync
 STRUCTURAL = frozenset({"schema", "json-min", "label-config"})  # a task with these is not written
@@ -65,15 +65,24 @@ def take_in(
     *,
     progress: Progress | None = None,
     on_wait: Callable[[str], None] | None = None,
+    observe: Callable[[dict[str, Any]], None] | None = None,
 ) -> IntakeResult:
-    """Check every task of `exports`, then merge the good ones into `out_dir` (see the module doc)."""
+    """Check every task of `exports`, then merge the good ones into `out_dir` (see the module doc).
+
+    `observe` sees every task with an integer id, written or not, as pass 2 reads it (pull's task
+    index), so the exports are parsed once less.
+    """
     result = IntakeResult()
     skip = _check_all(exports, intake.labels, result)
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(folder_lock(out_dir), str(out_dir), on_wait):
         result.stale_temporaries = remove_stale_temporaries(out_dir)
-        _write_all(exports, intake, out_dir, backup_dir, skip, result, progress)
+        _write_all(exports, intake, out_dir, backup_dir / _stamp(), skip, result, progress, observe)
     return result
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime())
 
 
 def _records(exports: list[Path]) -> Iterator[tuple[str, Any]]:
@@ -98,49 +107,73 @@ def _check_all(exports: list[Path], labels: LabelSchema, result: IntakeResult) -
     return set(fatal)
 
 
+@dataclass
+class _Pending:
+    """A document merged and waiting for its batch: the file's bytes as read (None: no file yet)."""
+
+    doc: Document
+    ids: set[int]
+    old: bytes | None
+
+
 def _write_all(
     exports: list[Path],
     intake: Intake,
     out_dir: Path,
-    backup_dir: Path,
+    backups: Path,
     skip: set[str],
     result: IntakeResult,
     progress: Progress | None,
+    observe: Callable[[dict[str, Any]], None] | None,
 ) -> None:
     """Pass 2: merge each document with its file and write in atomic batches."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    pending: dict[Path, tuple[Document, set[int]]] = {}
+    pending: dict[Path, _Pending] = {}
     todo = result.tasks - len(skip)
     done = 0
     for where, record in _records(exports):
+        if observe is not None and isinstance(record, dict) and isinstance(record.get("id"), int):
+            observe(record)
         if where in skip:
             continue
         if not (isinstance(record, dict) and record.get("annotations")):
             result.skipped_unannotated += 1
             continue
-        doc = _document(record, where, intake, result)
-        path = document_file(out_dir, doc.doc_id)
-        if not is_safe_id(doc.doc_id) and path not in pending:
-            result.renamed.append(f"{where} ({_shown(doc.doc_id)}) -> {path.name}")
-        local = pending[path][0] if path in pending else read_document(path)
-        merged = merge(local, doc, intake.replace_local, same_person=intake.annotator is not None)
-        result.conflicts += merged.conflicts
-        if merged.doc is not None:
-            result.annotations_added += merged.added
-            result.annotations_updated += merged.updated
-            result.annotations_kept_local += merged.kept_local
-            result.local_edits_kept += merged.edits_kept
-            merged.doc.where = str(path)
-            ids = pending[path][1] if path in pending else set()
-            if isinstance(record.get("id"), int):
-                ids.add(record["id"])
-            pending[path] = (merged.doc, ids)
+        _merge_one(record, where, intake, out_dir, pending, result)
         done += 1
         if len(pending) >= BATCH:
-            _flush(pending, backup_dir / stamp, result)
+            _flush(pending, backups, result)
         if progress is not None:
             progress(done, todo)
-    _flush(pending, backup_dir / stamp, result)
+    _flush(pending, backups, result)
+
+
+def _merge_one(
+    record: dict[str, Any],
+    where: str,
+    intake: Intake,
+    out_dir: Path,
+    pending: dict[Path, _Pending],
+    result: IntakeResult,
+) -> None:
+    doc = _document(record, where, intake, result)
+    path = document_file(out_dir, doc.doc_id)
+    if not is_safe_id(doc.doc_id) and path not in pending:
+        result.renamed.append(f"{where} ({_shown(doc.doc_id)}) -> {path.name}")
+    waiting = pending.get(path)
+    local, old = (waiting.doc, waiting.old) if waiting else load_document(path)
+    merged = merge(local, doc, intake.replace_local, same_person=intake.annotator is not None)
+    result.conflicts += merged.conflicts
+    if merged.doc is None:
+        return
+    result.annotations_added += merged.added
+    result.annotations_updated += merged.updated
+    result.annotations_kept_local += merged.kept_local
+    result.local_edits_kept += merged.edits_kept
+    merged.doc.where = str(path)
+    ids = waiting.ids if waiting else set()
+    if isinstance(record.get("id"), int):
+        ids.add(record["id"])
+    pending[path] = _Pending(merged.doc, ids, old)
 
 
 def _document(record: dict[str, Any], where: str, intake: Intake, result: IntakeResult) -> Document:
@@ -169,13 +202,15 @@ def _trim_span_texts(doc: Document) -> None:
                     e.text = piece
 
 
-def _flush(pending: dict[Path, tuple[Document, set[int]]], backups: Path, result: IntakeResult) -> None:
+def _flush(pending: dict[Path, _Pending], backups: Path, result: IntakeResult) -> None:
+    """Write the batch; a file that changed is first copied to `backups`, an identical one is left alone."""
     writes: list[tuple[Path, bytes]] = []
-    for path, (doc, ids) in pending.items():
-        data = dump_pretty(doc.record())
-        result.taken |= ids
-        if path.exists():
-            if path.read_bytes() == data:
+    for path, item in pending.items():
+        data = dump_pretty(item.doc.record())
+        result.taken |= item.ids
+        old = item.old if item.old is not None or not path.exists() else path.read_bytes()  # appeared meanwhile
+        if old is not None:
+            if old == data:
                 result.files_unchanged += 1
                 continue
             backup = backups / path.name
