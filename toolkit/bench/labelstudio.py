@@ -80,21 +80,22 @@ class Row:
 
 
 def synthetic_task(i: int, annotated: bool, chars: int = 3400) -> dict[str, Any]:
-    words = ["The minister met officials in the capital."]
-    k = i
-    while sum(len(w) + 1 for w in words) < chars:
+    """About `chars` characters; annotated: a PERSON visits a GPE, valid under the default schema."""
+    words, size, k = ["Anna Berg met officials in Oslo."], 33, i
+    while size < chars:
         words.append(WORDS[k % len(WORDS)])
+        size += len(words[-1]) + 1
         k = k * 31 + 7
     text = " ".join(words)
     task: dict[str, Any] = {"data": {"doc_id": f"bench-{i:06d}", "text": text, "source": "SYNTH", "date": "2024-01-01"}}
     if annotated:
-        a, b = text.index("minister"), text.index("capital")
+        b = text.index("Oslo")
         result = [
             {"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
-             "value": {"start": a, "end": a + 8, "text": "minister", "labels": ["ROLE"]}},
+             "value": {"start": 0, "end": 9, "text": "Anna Berg", "labels": ["PERSON"]}},
             {"id": "r2", "from_name": "label", "to_name": "text", "type": "labels",
-             "value": {"start": b, "end": b + 7, "text": "capital", "labels": ["GPE"]}},
-            {"from_id": "r2", "to_id": "r1", "type": "relation", "direction": "right", "labels": ["part_of"]},
+             "value": {"start": b, "end": b + 4, "text": "Oslo", "labels": ["GPE"]}},
+            {"from_id": "r1", "to_id": "r2", "type": "relation", "direction": "right", "labels": ["visits"]},
         ]  # fmt: skip
         task["annotations"] = [{"result": result}]
     return task
