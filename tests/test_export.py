@@ -20,15 +20,17 @@ from hypothesis import strategies as st
 
 from toolkit.bench.annotations import synthetic_document
 from toolkit.cli import main
-from toolkit.dataset import shards
+from toolkit.dataset import scan, shards
 from toolkit.dataset.build import export
 from toolkit.dataset.configs import split_of
 from toolkit.dataset.publish import plan
-from toolkit.dataset.rows import NEG_MAX_GAP, NEG_MIN, NEG_PER_ANNOTATED, bio, split_sentences
+from toolkit.dataset.rows import NEG_MAX_GAP, NEG_MIN, NEG_PER_ANNOTATED, Vocab, bio, ner_columns, ner_rows
+from toolkit.dataset.tokenized import split_sentences, tokenized
 from toolkit.errors import ConfigError, ToolkitError
 from toolkit.io.paths import doc_filename
 from toolkit.labelschema import LabelSchema
 from toolkit.labelstudio.settings import connection, read_env_file
+from toolkit.records import Entity
 from toolkit.tokens import TOKEN, bio_tags, sentences, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -182,6 +184,22 @@ def test_sentence_split_equals_the_tokenizer(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab Mr. U.S.!?\"')\n\tZé,-", max_size=80),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(1, 12), st.sampled_from(["PERSON", "ORG"])), max_size=8),
+)
+def test_ner_columns_equal_the_plain_rule(text: str, spans: list[tuple[int, int, str]]) -> None:
+    """The export's `ner` rows (tags set once, sliced per sentence) are `ner_rows` on `tokens`'s sentences."""
+    vocab = Vocab.of(LabelSchema.load())
+    ents = sorted((Entity(f"e{i}", s, s + n, label, None) for i, (s, n, label) in enumerate(spans)), key=repr)
+    fast: dict[str, list[Any]] = {c: [] for c in ("id", "doc_id", "tokens", "ner_tags", "token_offsets")}
+    plain: dict[str, list[Any]] = {c: [] for c in fast}
+    sents, toks = split_sentences(text)
+    assert ner_columns("d", ents, tokenized(text), vocab, fast) == ner_rows("d", ents, sents, toks, vocab, plain)
+    assert fast == plain
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.sampled_from("ABC")), max_size=6))
 def test_bio_equals_the_tokenizer(spans: list[tuple[int, int, str]]) -> None:
     text = "Ann met Bob of Acme-Corp in Rome , said U.S. envoys ."
@@ -277,6 +295,9 @@ def test_shards_and_row_groups_are_bounded_and_reproducible(tmp_path: Path, monk
     one = export([ann], tmp_path / "one", labels, jobs=1)
     two = export([ann], tmp_path / "two", labels, jobs=2)
     assert files_of(tmp_path / "one") == files_of(tmp_path / "two")  # the same bytes on one core or two
+    monkeypatch.setattr(scan, "CHUNK_FILES", (7, 7))  # other tasks, other spill groups: still the same bytes
+    export([ann], tmp_path / "three", labels, jobs=2)
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "three")
     assert one.shards["ner"]["train"] > 1
     names = sorted(p.name for p in (tmp_path / "one" / "ner").glob("train-*"))
     n = len(names)

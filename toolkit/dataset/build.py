@@ -1,11 +1,12 @@
 """Validated annotations -> a Hub-layout dataset folder (layout 2), in memory that does not grow
 with the number of documents.
 
-1. validate every input first (both cores), refusing on any error;
-2. scan: each document's rows go to a spill file, a small entry per document stays (`scan`);
-3. splits: from the id, twins (same text up to whitespace) kept together;
-4. write in id order, streamed: parquet shards (`shards`), `sources.jsonl`, charts, card, changelog;
-5. the manifest is written inside the new folder, which then replaces the old one atomically.
+1. scan (all cores): every input validated and each document's rows put in a spill file, from one
+   reading of each file; a small entry per document stays (`scan`). Any validation error refuses
+   the build before anything is written;
+2. splits: from the id, twins (same text up to whitespace) kept together;
+3. write in id order, streamed: parquet shards (`shards`), `sources.jsonl`, charts, card, changelog;
+4. the manifest is written inside the new folder, which then replaces the old one atomically.
 
 All of it happens in a temporary sibling of the output, under a lock on the output's parent, and
 leftovers of a killed build are cleaned up first (`Staging`). The same input gives the same bytes.
@@ -13,6 +14,7 @@ leftovers of a killed build are cleaned up first (`Staging`). The same input giv
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 import pyarrow as pa
@@ -37,6 +39,7 @@ from ..validation import Report, ValidationFailed, validate_paths
 from .card import SOURCES_FILE, front_matter, render_card
 from .charts import AGREEMENT_PNG, LABELS_PNG, agreement_chart, label_chart
 from .configs import CONFIGS, DEFAULT_CONFIG, DEFAULT_RATIOS, LAYOUT, SPLITS, features, split_of
+from .forked import Child
 from .manifest import annotations_commit, schema_summary
 from .result import FEW, SHOWN, ExportResult
 from .rows import RELATIONS_RULE
@@ -137,17 +140,19 @@ class Builder:
         self.found = Scan(stage.scratch)
         self.splits: list[str] = []
 
-    def scan(self, total: int | None = None) -> None:
-        """Rows of every document to the spill; entries sorted by id; splits assigned (twins together)."""
+    def scan(self, purpose: str) -> None:
+        """Every input validated and every document's rows to the spill, in one pass (refusing on any
+        error, before anything is written); entries sorted by id; splits assigned (twins together)."""
         self.found = scan(
             self.paths,
             self.labels,
             self.stage.scratch,
             reviewers=self.reviewers,
             jobs=self.jobs,
-            total=total,
+            purpose=purpose,
             progress=self._step,
         )
+        checkpoint("validated")
         checkpoint("scanned")
         entries = self.found.entries
         entries.sort(key=lambda e: e.doc_id)
@@ -216,37 +221,65 @@ class Builder:
         return r
 
     def _rows(self, folder: Path) -> None:
-        """Every document's rows, read back from the spill in id order, into the shard writers."""
+        """Every document's rows, read back from the spill in id order, into the shard writers.
+
+        `ner` and `relations` are written in a forked process beside this one (unless jobs=1),
+        `documents` here, with sources.jsonl, the counts and the progress. Each config's writers see
+        the same rows in the same order either way, so the bytes do not depend on it.
+        """
         r, total = self.result, len(self.found.entries)
-        schemas = {c: features(c, self.labels).arrow_schema for c in CONFIGS}
-        with ThreadPoolExecutor(max_workers=1) as pool, atomic_writer(folder / SOURCES_FILE) as sources:
+        parallel = (self.jobs or os.cpu_count() or 1) > 1
+        side = Child(functools.partial(self._write_configs, folder, CONFIGS[1:])) if parallel else None
+        try:
+            with atomic_writer(folder / SOURCES_FILE) as sources:
+                written = self._write_configs(folder, CONFIGS[:1], sources)
+            written.update(side.result() if side is not None else self._write_configs(folder, CONFIGS[1:]))
+        finally:
+            if side is not None:
+                side.stop()
+        for config, split in itertools.product(CONFIGS, SPLITS):
+            rows, nbytes, shards = written[(config, split)]
+            r.split_counts.setdefault(config, {})[split] = rows
+            r.split_bytes.setdefault(config, {})[split] = nbytes
+            r.shards.setdefault(config, {})[split] = shards
+        self._step(2 * total, total)
+
+    def _write_configs(
+        self, folder: Path, configs: tuple[str, ...], sources: IO[bytes] | None = None
+    ) -> dict[tuple[str, str], tuple[int, int, int]]:
+        """Some configs' parquet, every split; with `sources` (the `documents` pass) also sources.jsonl,
+        the counts, misaligned spans and progress. Returns (rows, bytes, shards) per (config, split)."""
+        schemas = {c: features(c, self.labels).arrow_schema for c in configs}
+        weights = [CONFIGS.index(c) for c in configs]
+        with ThreadPoolExecutor(max_workers=1) as pool:
             writers = {
-                (c, s): ShardWriter(folder / c, s, schemas[c], pool, self._counter(s) if c == "documents" else None)
-                for c in CONFIGS
+                (c, s): ShardWriter(folder / c, s, schemas[c], pool, self._counter(s) if sources else None)
+                for c in configs
                 for s in SPLITS
             }
             try:
                 with Rows(self.stage.scratch, schemas) as spill:
                     for n, (entry, split) in enumerate(zip(self.found.entries, self.splits, strict=True)):
                         batches, source, date = spill.of(entry)
-                        for config, batch, weight in zip(CONFIGS, batches, entry.weight, strict=True):
-                            writers[(config, split)].add(batch, weight, (entry.spill, entry.offset))
-                        line = {"id": entry.doc_id, "source": source, "date": date, "split": split}
-                        sources.write(orjson.dumps(line) + b"\n")
-                        self._misaligned(entry.doc_id, entry.misaligned)
-                        if n % 1000 == 0:
-                            checkpoint("rows")  # after the first document, then every thousand
-                            self._step(total + n + 1, total)
-                for (config, split), w in writers.items():
-                    shards = w.close()
-                    r.split_counts.setdefault(config, {})[split] = w.rows
-                    r.split_bytes.setdefault(config, {})[split] = w.nbytes
-                    r.shards.setdefault(config, {})[split] = len(shards)
+                        for config, batch, at in zip(configs, batches, weights, strict=True):
+                            writers[(config, split)].add(batch, entry.weight[at], (entry.spill, entry.offset))
+                        if sources is not None:
+                            line = {"id": entry.doc_id, "source": source, "date": date, "split": split}
+                            sources.write(orjson.dumps(line) + b"\n")
+                            self._document_done(n, entry)
+                shards = {key: len(w.close()) for key, w in writers.items()}  # before reading the counts
+                return {key: (w.rows, w.nbytes, shards[key]) for key, w in writers.items()}
             except BaseException:
                 for w in writers.values():
                     w.abort()
                 raise
-        self._step(2 * total, total)
+
+    def _document_done(self, n: int, entry: Entry) -> None:
+        self._misaligned(entry.doc_id, entry.misaligned)
+        if n % 1000 == 0:
+            checkpoint("rows")  # after the first document, then every thousand
+            total = len(self.found.entries)
+            self._step(total + n + 1, total)
 
     def _counter(self, split: str) -> Callable[[pa.Table], None]:
         """Counts of one split's documents, labels and sources, taken from each `documents` row group."""
@@ -329,9 +362,8 @@ def export(
 ) -> ExportResult:
     """An unversioned build (no changelog, nothing recorded in releases/); `release` makes versioned ones."""
     with Staging(out_dir, on_wait) as stage:
-        report = validate_all(paths, labels, "build the dataset", jobs, progress)
         b = Builder(paths, labels, stage, ratios=ratios, reviewers=reviewers, jobs=jobs, progress=progress)
-        b.scan(report.checked)
+        b.scan("build the dataset")
         core = b.core(None)
         result = b.write(None, "")
         b.finish(core)

@@ -71,13 +71,13 @@ def release(
     if previous is not None and not rebuild and bump_kind(previous["version"], version) is None:
         raise ToolkitError(f"version {version} is not above the previous release {previous['version']}")
     with Staging(out_dir, on_wait) as stage:
-        report = validate_all(paths, labels, "release", jobs, progress)
         if layout == 1:
+            validate_all(paths, labels, "release", jobs, progress)
             built, manifest = layout1.release(paths, labels, stage.folder, version, prior, reviewers, ratios)
             built.out_dir, built.card = out_dir, out_dir / "README.md"
         else:
             b = Builder(paths, labels, stage, ratios=ratios, reviewers=reviewers, jobs=jobs, progress=progress)
-            b.scan(report.checked)
+            b.scan("release")  # validates every input on the way
             core = b.core(version)
             if not rebuild:
                 check_version(previous, core)

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import re
+import itertools
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from ..labelschema import NO_RELATION, LabelSchema
 from ..records import Annotation, Document, Entity
-from ..tokens import CLOSERS, TOKEN, Token, _ends_sentence
+from ..tokens import TOKEN
+from .tokenized import Tok, Tokenized, tokenized
 
 NEG_MAX_GAP = 20  # at most this many tokens between the two mentions of a negative pair
 NEG_PER_ANNOTATED = 3  # negatives per annotated pair of the document ...
@@ -39,17 +40,12 @@ RELATIONS_RULE = {
     "negative_choice": "when there are more candidates, those with the smallest sha256 of the JSON [doc_id, head id, "
     "tail id]",
 }
-_MAY_END = frozenset(".!?" + CLOSERS)  # tokens after which `tokens._ends_sentence` can be true
-_TWO_BREAKS = re.compile(r"\n\s*?\n")  # ... or gaps holding two line breaks
 COLUMNS = {
     "documents": ("id", "text", "source", "date", "entities", "relations"),
     "ner": ("id", "doc_id", "tokens", "ner_tags", "token_offsets"),
     "relations": ("id", "doc_id", "text", "text_start", "entities", "pairs"),
 }
 Columns = dict[str, list[Any]]
-
-
-Tok = tuple[str, int, int]  # a token: text, start, end (`tokens.Token` costs twice as much to build)
 
 
 @dataclass(frozen=True)
@@ -60,6 +56,7 @@ class Vocab:
     relation: dict[str, int]  # the documents config: index into the schema's relation names
     relation_class: dict[str, int]  # the relations config: index into `relation_class_names()`
     tags: dict[str, int]
+    bio: dict[str, tuple[int, int]]  # entity label -> its B- and I- tags
     typed: frozenset[tuple[str, str]]  # (head type, tail type) some relation allows
     symmetric: frozenset[str]
 
@@ -70,6 +67,7 @@ class Vocab:
             relation={n: i for i, n in enumerate(labels.relation_names)},
             relation_class={n: i for i, n in enumerate(labels.relation_class_names())},
             tags={t: i for i, t in enumerate(labels.ner_tags())},
+            bio={n: (2 * i + 1, 2 * i + 2) for i, n in enumerate(labels.entity_names)},  # `ner_tags()` order
             typed=frozenset((h, t) for name, h, t in labels.allowed_triples if name != NO_RELATION),
             symmetric=frozenset(n for n in labels.relation_names if labels.is_symmetric(n)),
         )
@@ -108,47 +106,6 @@ def sentence_tokens(text: str, sents: list[tuple[int, int]]) -> list[list[Tok]]:
     return [[(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text, s, e)] for s, e in sents]
 
 
-class _TokenView:
-    """Tuples as `tokens.Token`, built only for the few indexes `_ends_sentence` reads."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[Tok]):
-        self.items = items
-
-    def __getitem__(self, i: int) -> Token:
-        return Token(*self.items[i])
-
-
-def split_sentences(text: str) -> tuple[list[tuple[int, int]], list[list[Tok]]]:
-    """`tokens.sentences(text)` and each sentence's tokens (`tokenize(text, start, end)`), from one pass.
-
-    `tokens.sentences` builds a Token per word and asks its rule (`_ends_sentence`) after every
-    token; the rule can only say yes after `.`, `!`, `?`, a closing quote or bracket, or before a gap
-    holding two line breaks, so it is asked only there, on plain tuples. The same spans and tokens
-    (tests/test_export.py checks it on generated texts) in a third of the time: most of an export's
-    work is this.
-    """
-    toks = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
-    if not toks:
-        return [], []
-    last = len(toks) - 1
-    ask = {i for i, t in enumerate(toks) if t[0] in _MAY_END}
-    if "\n" in text:
-        ends = [t[2] for t in toks]
-        ask.update(bisect.bisect_right(ends, m.start()) - 1 for m in _TWO_BREAKS.finditer(text))
-    view = cast(list[Token], _TokenView(toks))
-    sents, per_sentence, first = [], [], 0
-    for i in sorted(i for i in ask if 0 <= i < last):
-        if _ends_sentence(text, view, i):
-            sents.append((toks[first][1], toks[i][2]))
-            per_sentence.append(toks[first : i + 1])
-            first = i + 1
-    sents.append((toks[first][1], toks[last][2]))
-    per_sentence.append(toks[first:])
-    return sents, per_sentence
-
-
 def bio(toks: list[Tok], spans: list[tuple[int, int, str]]) -> tuple[list[str], list[tuple[int, int, str]]]:
     """`tokens.bio_tags` on token tuples: the same tags and the same spans refused (tests check both)."""
     tags = ["O"] * len(toks)
@@ -184,16 +141,41 @@ def ner_rows(
     return [sp for sp in spans if sp not in placed]
 
 
-def relation_rows(
-    doc: Document,
-    ents: list[Entity],
-    ann: Annotation,
-    sents: list[tuple[int, int]],
-    toks: list[list[Tok]],
-    vocab: Vocab,
-    out: Columns,
-) -> None:
+def ner_columns(
+    doc_id: str, ents: list[Entity], t: Tokenized, vocab: Vocab, out: Columns
+) -> list[tuple[int, int, str]]:
+    """`ner_rows` on the parallel token lists: the same rows and spans refused (tests check both).
+
+    A span is tagged in the one sentence holding its start, when it ends there too; tags are set on
+    the document's tokens at once and sliced per sentence.
+    """
+    spans = [(e.start, e.end, e.label or "") for e in ents]
+    if any(s >= e for s, e, _ in spans):  # not valid input: the plain rule decides
+        return ner_rows(doc_id, ents, t.sentences(), [t.tokens(k) for k in range(len(t.cuts) - 1)], vocab, out)
+    sents, starts, ends = t.sentences(), t.starts, t.ends
+    sent_starts = [s for s, _ in sents]
+    tags, bad = [0] * len(starts), set()
+    inside = [sp for sp in spans if (k := bisect.bisect_right(sent_starts, sp[0]) - 1) >= 0 and sp[1] <= sents[k][1]]
+    for start, end, label in sorted(inside):
+        first, last = bisect.bisect_left(starts, start), bisect.bisect_left(ends, end)
+        if first == len(starts) or starts[first] != start or ends[last] != end or any(tags[first : last + 1]):
+            bad.add((start, end, label))
+            continue
+        b, i = vocab.bio[label]
+        tags[first : last + 1] = [b] + [i] * (last - first)
+    for si, (a, b) in enumerate(itertools.pairwise(t.cuts)):
+        out["id"].append(f"{doc_id}-{si}")
+        out["doc_id"].append(doc_id)
+        out["tokens"].append(t.words[a:b])
+        out["ner_tags"].append(tags[a:b])
+        out["token_offsets"].append(t.starts[a:b])
+    placed = {sp for sp in inside if sp not in bad}
+    return [sp for sp in spans if sp not in placed]
+
+
+def relation_rows(doc: Document, ents: list[Entity], ann: Annotation, t: Tokenized, vocab: Vocab, out: Columns) -> None:
     """One `relations` row per passage that has at least one pair (see the module docstring)."""
+    sents = t.sentences()
     if not sents:
         return
     starts = [s for s, _ in sents]
@@ -205,16 +187,16 @@ def relation_rows(
     index = {e.id: i for i, e in enumerate(ents)}
     annotated: set[tuple[int, int, int]] = set()
     for r in ann.relations:
-        h, t, label = index[r.head], index[r.tail], r.label or ""
-        annotated.add((h, t, vocab.relation_class[label]))
+        h, tail, label = index[r.head], index[r.tail], r.label or ""
+        annotated.add((h, tail, vocab.relation_class[label]))
         if label in vocab.symmetric:
-            annotated.add((t, h, vocab.relation_class[label]))
-    pairs = annotated | {(h, t, 0) for h, t in _negatives(doc.doc_id, ents, where, annotated, toks, vocab)}
-    runs = [*where, *((min(where[h][0], where[t][0]), max(where[h][1], where[t][1])) for h, t, _ in annotated)]
+            annotated.add((tail, h, vocab.relation_class[label]))
+    pairs = annotated | {(h, tail, 0) for h, tail in _negatives(doc.doc_id, ents, where, annotated, t, vocab)}
+    runs = [*where, *((min(where[h][0], where[x][0]), max(where[h][1], where[x][1])) for h, x, _ in annotated)]
     for first, last in _merge(runs):
         members = [i for i, (a, _) in enumerate(where) if first <= a <= last]
         local = {i: k for k, i in enumerate(members)}
-        mine = sorted((local[h], local[t], c) for h, t, c in pairs if h in local)
+        mine = sorted((local[h], local[x], c) for h, x, c in pairs if h in local)
         if not mine:
             continue
         cs, ce = sents[first][0], sents[last][1]
@@ -228,7 +210,7 @@ def relation_rows(
                 for e in (ents[i] for i in members)
             ]
         )
-        out["pairs"].append([{"head": h, "tail": t, "label": c} for h, t, c in mine])
+        out["pairs"].append([{"head": h, "tail": x, "label": c} for h, x, c in mine])
 
 
 def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -246,26 +228,34 @@ def _negatives(
     ents: list[Entity],
     where: list[tuple[int, int]],
     annotated: set[tuple[int, int, int]],
-    toks: list[list[Tok]],
+    t: Tokenized,
     vocab: Vocab,
 ) -> list[tuple[int, int]]:
-    """Negative pairs by the documented rule: same sentence, type-compatible, close, capped per document."""
-    related = {(h, t) for h, t, _ in annotated}
+    """Negative pairs by the documented rule: same sentence, type-compatible, close, capped per document.
+
+    The gap of a pair is counted from the end of its first mention to the start of its second (mentions
+    in text order). Mentions are sorted by start, so for a given first mention the gap only grows with
+    the second: the inner loop stops at the first one too far away.
+    """
+    related = {(h, x) for h, x, _ in annotated}
     by_sentence: dict[int, list[int]] = {}
     for i, (a, b) in enumerate(where):
         if a == b:
             by_sentence.setdefault(a, []).append(i)
+    labels, typed, starts = [e.label for e in ents], vocab.typed, t.starts
     candidates = []
     for k, members in by_sentence.items():
-        tok_starts = [t[1] for t in toks[k]]
-        for h in members:
-            for t in members:
-                if h == t or (h, t) in related or (ents[h].label, ents[t].label) not in vocab.typed:
-                    continue
-                first, second = ents[min(h, t)], ents[max(h, t)]
-                gap = bisect.bisect_left(tok_starts, second.start) - bisect.bisect_left(tok_starts, first.end)
-                if gap <= NEG_MAX_GAP:
-                    candidates.append((h, t))
+        lo, hi = t.cuts[k], t.cuts[k + 1]
+        begins = [bisect.bisect_left(starts, ents[i].start, lo, hi) for i in members]
+        gap_from = [bisect.bisect_left(starts, ents[i].end, lo, hi) for i in members]
+        for x, a in enumerate(members):
+            for y in range(x + 1, len(members)):
+                if begins[y] - gap_from[x] > NEG_MAX_GAP:
+                    break
+                b = members[y]
+                for h, tail in ((a, b), (b, a)):
+                    if (h, tail) not in related and (labels[h], labels[tail]) in typed:
+                        candidates.append((h, tail))
     cap = max(NEG_MIN, NEG_PER_ANNOTATED * len(annotated))
     if len(candidates) > cap:
         candidates.sort(key=lambda p: hashlib.sha256(orjson.dumps([doc_id, ents[p[0]].id, ents[p[1]].id])).digest())
@@ -281,11 +271,26 @@ def text_key(text: str) -> bytes:
 def all_rows(doc: Document, ann: Annotation, vocab: Vocab) -> dict[str, Any]:
     """Every config's rows of one document, and its spans that could not be tagged (`misaligned`)."""
     ents = sorted_entities(ann)
-    sents, toks = split_sentences(doc.text)
+    t = tokenized(doc.text)
     out: dict[str, Any] = {c: empty_columns(c) for c in COLUMNS}
     row = document_row(doc, ents, ann, vocab)
     for c in COLUMNS["documents"]:
         out["documents"][c].append(row[c])
-    out["misaligned"] = ner_rows(doc.doc_id, ents, sents, toks, vocab, out["ner"])
-    relation_rows(doc, ents, ann, sents, toks, vocab, out["relations"])
+    out["misaligned"] = ner_columns(doc.doc_id, ents, t, vocab, out["ner"])
+    relation_rows(doc, ents, ann, t, vocab, out["relations"])
+    out["weight"] = weights(out)
     return out
+
+
+def weights(out: dict[str, Columns]) -> tuple[int, int, int]:
+    """About the Arrow bytes of a document's rows in each config, from the rows alone (row groups
+    are cut by these sums, so they must not depend on which documents were processed together)."""
+    docs, ner, rel = out["documents"], out["ner"], out["relations"]
+    id_bytes = 2 * len(docs["id"][0]) + 16
+    return (
+        64 + id_bytes + len(docs["text"][0]) + 48 * len(docs["entities"][0]) + 12 * len(docs["relations"][0]),
+        sum(id_bytes + 12 * len(tokens) + sum(map(len, tokens)) for tokens in ner["tokens"]),
+        sum(id_bytes + len(text) for text in rel["text"])
+        + sum(36 * len(ents) for ents in rel["entities"])
+        + sum(12 * len(pairs) for pairs in rel["pairs"]),
+    )

@@ -10,6 +10,7 @@ are turned into Arrow there, so the writer only slices and concatenates.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -27,12 +28,13 @@ from ..labelschema import LabelSchema
 from ..records import Document, canonical_to_document
 from ..records.gold import choose_gold
 from ..validation import Report, ValidationFailed, iter_documents
+from ..validation.checker import Checker
 from ..validation.run import INPUTS
 from .configs import CONFIGS, features
 from .manifest import document_fingerprint
 from .rows import COLUMNS, Vocab, all_rows, text_key
 
-CHUNK_FILES = (200, 4000)  # files per worker task (one spill file each, a progress step): about 4 tasks per core
+CHUNK_FILES = (100, 1000)  # files per worker task (one spill file each, a progress step)
 GROUP = 16  # documents per Arrow batch in the spill: cheap to build, cheap to read back out of order
 CACHED_GROUPS = 64  # groups the writer keeps decoded (reading in id order mostly follows file order)
 SHOWN = 10  # skipped documents named one by one; the rest are counted
@@ -50,7 +52,7 @@ class Entry(NamedTuple):
     key: bytes  # `rows.text_key`: twins share it
     fingerprint: str
     misaligned: tuple[Any, ...]  # spans left out of `ner`
-    weight: tuple[int, ...]  # the document's share of its group's bytes per config (row group sizes count it)
+    weight: tuple[int, ...]  # about its rows' bytes per config (`rows.weights`): row group sizes count it
 
 
 @dataclass
@@ -111,26 +113,31 @@ class Rows:
         return os.pread(self._fds[spill], length, offset)
 
     def of(self, entry: Entry) -> tuple[list[pa.RecordBatch], str | None, str | None]:
-        """One document's rows (a batch per config), its source and its date."""
+        """One document's rows (a batch per config of `schemas`, in `CONFIGS` order), its source and its
+        date (None unless `documents` is among the configs)."""
         key = (entry.spill, entry.offset)
         group = self._groups.get(key)
         if group is None:
             data = pa.py_buffer(self.read(entry.spill, entry.offset, sum(entry.sizes)))
             batches, at = [], 0
             for config, size in zip(CONFIGS, entry.sizes, strict=True):
-                batches.append(pa.ipc.read_record_batch(data.slice(at, size), self.schemas[config]))
+                if config in self.schemas:
+                    batches.append(pa.ipc.read_record_batch(data.slice(at, size), self.schemas[config]))
                 at += size
-            docs = batches[0]
-            group = (batches, docs.column("source").to_pylist(), docs.column("date").to_pylist())
+            if "documents" in self.schemas:
+                docs = batches[0]
+                group = (batches, docs.column("source").to_pylist(), docs.column("date").to_pylist())
+            else:
+                group = (batches, [], [])
             self._groups[key] = group
             if len(self._groups) > CACHED_GROUPS:
                 self._groups.popitem(last=False)
         else:
             self._groups.move_to_end(key)
         batches, sources, dates = group
-        spans = entry.spans
-        out = [b.slice(spans[2 * i], spans[2 * i + 1]) for i, b in enumerate(batches)]
-        return out, sources[spans[0]], dates[spans[0]]
+        spans, firsts = entry.spans, [2 * i for i, c in enumerate(CONFIGS) if c in self.schemas]
+        out = [b.slice(spans[i], spans[i + 1]) for i, b in zip(firsts, batches, strict=True)]
+        return out, sources[spans[0]] if sources else None, dates[spans[0]] if dates else None
 
 
 def scan(
@@ -140,36 +147,41 @@ def scan(
     *,
     reviewers: frozenset[str] = frozenset(),
     jobs: int | None = None,
-    total: int | None = None,
+    purpose: str = "build the dataset",
     progress: Progress | None = None,
 ) -> Scan:
-    """Scan every document (validated again on the way: files may change); raise if any is invalid now."""
+    """Validate and scan every document; `ValidationFailed` (refusing to `purpose`) if any is invalid."""
     jobs = jobs or os.cpu_count() or 1
     chunks = file_chunks(paths, jobs)
     jobs = min(jobs, len(chunks))
     result = Scan(spill_dir)
+
+    def merge(part: Scan) -> None:
+        result.merge(part)
+        if progress is not None:
+            progress(len(result.entries) + result.skipped_count, None)
+
     if jobs <= 1:
+        worker = _Worker(labels, spill_dir, reviewers)
         for k, chunk in enumerate(chunks):
-            result.merge(_scan_chunk(chunk, labels, spill_dir, k, reviewers))
-            if progress is not None:
-                progress(len(result.entries) + result.skipped_count, total)
+            merge(worker.chunk(chunk, k))
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            args = [(chunk, labels, spill_dir, k, reviewers) for k, chunk in enumerate(chunks)]
-            for fut in [pool.submit(_scan_chunk, *a) for a in args]:
-                result.merge(fut.result())
-                if progress is not None:
-                    progress(len(result.entries) + result.skipped_count, total)
+        start = (labels, spill_dir, reviewers)
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start, initargs=start) as pool:
+            for fut in [pool.submit(_chunk, chunk, k) for k, chunk in enumerate(chunks)]:
+                merge(fut.result())
     if result.report.errors:
-        raise ValidationFailed(result.report, "build the dataset (the files changed while it was being built)")
+        raise ValidationFailed(result.report, purpose)
     return result
 
 
 def file_chunks(paths: list[Path], jobs: int) -> list[list[Path]]:
-    """The input files in chunks for `jobs` processes: big enough that each task's setup (compiling
-    the JSON Schemas, about 0.1 s) is small beside its work, small enough to share the work out."""
+    """The input files in chunks for `jobs` processes: about 8 tasks per process, so that whichever
+    finishes first takes the next and all end at about the same time, but at least `CHUNK_FILES[0]`
+    files (a task's fixed costs stay small beside its work) and at most `CHUNK_FILES[1]` (a slow
+    last task keeps the others waiting for little)."""
     files = list(expand(paths, "*.json", INPUTS))
-    size = min(max(len(files) // (4 * jobs), CHUNK_FILES[0]), CHUNK_FILES[1])
+    size = min(max(len(files) // (8 * jobs), CHUNK_FILES[0]), CHUNK_FILES[1])
     return [files[i : i + size] for i in range(0, len(files), size)]
 
 
@@ -209,43 +221,69 @@ class _Spill:
         ]
         offset, _ = self.write_bytes(b"".join(parts))
         sizes = tuple(len(p) for p in parts)
-        totals = [max(len(columns[c]["id"]), 1) for c in CONFIGS]
         for (doc_id, rows, key, fingerprint), one in zip(self.pending, spans, strict=True):
-            weight = tuple(sizes[i] * one[2 * i + 1] // totals[i] for i in range(len(CONFIGS)))
             misaligned = tuple(tuple(m) for m in rows["misaligned"])
-            out.append(Entry(doc_id, self.number, offset, sizes, tuple(one), key, fingerprint, misaligned, weight))
+            e = Entry(doc_id, self.number, offset, sizes, tuple(one), key, fingerprint, misaligned, rows["weight"])
+            out.append(e)
         self.pending = []
 
 
-def _scan_chunk(
-    files: list[Path], labels: LabelSchema, spill_dir: Path, number: int, reviewers: frozenset[str]
-) -> Scan:
-    """Scan some files into spill file `number` (run in a worker process)."""
-    out = Scan(spill_dir)
-    vocab = Vocab.of(labels)
-    with open(spill_dir / f"{number:06d}.bin", "wb") as fh:
-        spill = _Spill(fh, number, labels)
-        for doc in iter_documents(files, labels, out.report):
-            gold = choose_gold(doc)
-            out.methods[gold.method] += 1
-            out.several += gold.candidates > 1
-            people = {a.annotator for a in doc.live()}
-            out.annotators.update(people)
-            measured = len(people - reviewers)
-            out.annotated_by_one += measured == 1
-            if measured > 1:
-                out.multi.append((doc.doc_id, number, *spill.write_bytes(orjson.dumps(doc.record()))))
-            ann = gold.annotation
-            if ann is None:
-                out.skipped_count += 1
-                if len(out.skipped) < SHOWN:
-                    out.skipped.append(f"{doc.doc_id}: {gold.reason}")
-                continue
-            spill.add(
-                doc.doc_id, all_rows(doc, ann, vocab), text_key(doc.text), document_fingerprint(doc, ann), out.entries
-            )
-            out.entity_counts.update(e.label for e in ann.entities if e.label)
-            out.relation_counts.update(r.label for r in ann.relations if r.label)
-        spill.flush(out.entries)
-    out.report.warnings = []  # counted by validation already; not carried across processes
-    return out
+class _Worker:
+    """What every scan task of one process shares, built once per process: the compiled JSON Schemas
+    of the checker (about 0.1 s) and the label lookups."""
+
+    def __init__(self, labels: LabelSchema, spill_dir: Path, reviewers: frozenset[str]):
+        self.labels, self.spill_dir, self.reviewers = labels, spill_dir, reviewers
+        self.checker, self.vocab = Checker(labels), Vocab.of(labels)
+
+    def chunk(self, files: list[Path], number: int) -> Scan:
+        """Scan some files into spill file `number`; garbage collection paused (rows hold no cycles,
+        and collection passes over the many small objects of a document cost more than they free)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._chunk(files, number)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _chunk(self, files: list[Path], number: int) -> Scan:
+        out, vocab = Scan(self.spill_dir), self.vocab
+        with open(self.spill_dir / f"{number:06d}.bin", "wb") as fh:
+            spill = _Spill(fh, number, self.labels)
+            for doc in iter_documents(files, self.labels, out.report, self.checker):
+                gold = choose_gold(doc)
+                out.methods[gold.method] += 1
+                out.several += gold.candidates > 1
+                people = {a.annotator for a in doc.live()}
+                out.annotators.update(people)
+                measured = len(people - self.reviewers)
+                out.annotated_by_one += measured == 1
+                if measured > 1:
+                    out.multi.append((doc.doc_id, number, *spill.write_bytes(orjson.dumps(doc.record()))))
+                ann = gold.annotation
+                if ann is None:
+                    out.skipped_count += 1
+                    if len(out.skipped) < SHOWN:
+                        out.skipped.append(f"{doc.doc_id}: {gold.reason}")
+                    continue
+                rows = all_rows(doc, ann, vocab)
+                spill.add(doc.doc_id, rows, text_key(doc.text), document_fingerprint(doc, ann), out.entries)
+                out.entity_counts.update(e.label for e in ann.entities if e.label)
+                out.relation_counts.update(r.label for r in ann.relations if r.label)
+            spill.flush(out.entries)
+        out.report.warnings = []  # counted by validation already; not carried across processes
+        return out
+
+
+_WORKER: _Worker | None = None  # the scan worker process's own
+
+
+def _start(labels: LabelSchema, spill_dir: Path, reviewers: frozenset[str]) -> None:
+    global _WORKER
+    _WORKER = _Worker(labels, spill_dir, reviewers)
+
+
+def _chunk(files: list[Path], number: int) -> Scan:
+    assert _WORKER is not None
+    return _WORKER.chunk(files, number)

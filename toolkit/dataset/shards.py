@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 SHARD_BYTES = 250 << 20
-ROW_GROUP_BYTES = 24 << 20  # spill bytes of the rows in one row group
+ROW_GROUP_BYTES = 8 << 20  # about the Arrow bytes of the rows in one row group (`rows.weights`)
 PINNED = 64  # spill groups that pending rows may keep alive
 PARQUET_OPTIONS: dict[str, Any] = {  # layout 2: fixed, so output is byte-reproducible
     "compression": "zstd",

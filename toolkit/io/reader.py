@@ -19,6 +19,7 @@ from ..errors import InputError, ToolkitError
 from .jsonstream import ArrayStream
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+HEAD_BYTES = 1 << 20  # files up to this size are read whole at once
 
 
 def open_input(path: Path, what: str = "file", error: type[ToolkitError] = InputError) -> IO[bytes]:
@@ -96,7 +97,10 @@ def _first_byte(fh: IO[bytes]) -> bytes:
 def sniff(path: Path) -> str:
     """'array', 'object' or 'lines' from the first non-space byte (and the suffix, for '{')."""
     with open_input(path, "a JSON or JSONL file") as fh:
-        first = _first_byte(fh)
+        return _kind(path, _first_byte(fh))
+
+
+def _kind(path: Path, first: bytes) -> str:
     if first == b"[":
         return "array"
     if first == b"{":
@@ -116,9 +120,8 @@ def iter_records(path: Path) -> Iterator[tuple[str, Any]]:
     `where` is `file[index]` for array elements, `file:line` for JSONL and `file` for a single
     object. A `.json` file holding several objects one per line is read as JSONL.
     """
-    kind = sniff(path)
+    data, kind = _small_object(path)
     if kind == "object":
-        data = read_bytes(path)
         try:
             obj = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
         except orjson.JSONDecodeError as exc:
@@ -133,6 +136,29 @@ def iter_records(path: Path) -> Iterator[tuple[str, Any]]:
             yield from _iter_array(path, fh)
         else:
             yield from _iter_lines(path, fh)
+
+
+def _small_object(path: Path) -> tuple[bytes, str]:
+    """A file's kind (`sniff`), and its bytes when it is one object (an annotations/ document): a
+    small file is read at once, not opened twice."""
+    with open_input(path, "a JSON or JSONL file") as fh:
+        try:
+            head = fh.read(HEAD_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+        if len(head) <= HEAD_BYTES:
+            stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+            kind = _kind(path, stripped[:1])
+            return (head, kind) if kind == "object" else (b"", kind)
+        fh.seek(0)
+        kind = _kind(path, _first_byte(fh))
+        if kind != "object":
+            return b"", kind
+        fh.seek(0)
+        try:
+            return fh.read(), kind
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
 
 
 def _iter_lines(path: Path, fh: IO[bytes]) -> Iterator[tuple[str, Any]]:
