@@ -75,8 +75,10 @@ def test_annotate_in_browser_then_pull_validate_export_load(
         for name in [*labels.entity_names, *labels.relation_names]:
             assert name in instructions.inner_text()
         ui.open_task(project.id, task.id)
-        assert page.get_by_text(f"{SOURCE} · {DATE}").is_visible()  # the header above the text
-        page.locator(".lsf-labels .lsf-label").nth(len(labels.entities) - 1).wait_for()  # drawn after the header
+        page.locator(".lsf-labels .lsf-label").nth(len(labels.entities) - 1).wait_for()
+        header = page.get_by_text(f"{SOURCE} · {DATE}")  # the header above the text, drawn as the page settles
+        header.wait_for(state="visible", timeout=15_000)
+        assert header.is_visible()
         chips = [" ".join(t.split()) for t in page.locator(".lsf-labels .lsf-label").all_inner_texts()]
         assert chips == [f"{e['name']} {e['hotkey']}" for e in labels.entities]
         ui.label_span("Kim Jong-un", "p")
