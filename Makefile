@@ -99,7 +99,7 @@ demo: label-studio push dataset ## fresh machine -> Label Studio running, seed a
 test: venv label-studio-install ## the whole test suite (its own Label Studio on SQLite and PostgreSQL; browser tests need chromium)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-fast: venv ## every test that needs no Label Studio and no browser (well under a minute, both cores)
+test-fast: venv ## every test that needs no Label Studio and no browser (about 2 min, both cores)
 	$(VENV)/bin/pytest -m "$(FAST)" -n 2 $(PYTEST_ARGS)
 
 fuzz: venv ## the property-based tests with 3,000 examples each (make test runs 40)
