@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from collections import Counter
 from collections.abc import Collection
 from itertools import combinations
@@ -13,12 +14,14 @@ from statistics import fmean
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from nervaluate import Evaluator
 from seqeval.metrics import f1_score as seqeval_f1
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from toolkit.agreement.measure import AgreementResult
+from toolkit.cli import main
 from toolkit.labelschema import LabelSchema
 from toolkit.records import Document
 from toolkit.tokens import bio_tags, tokenize
@@ -221,3 +224,19 @@ def push_tasks(conn: Any, labels: LabelSchema, tasks: list[dict[str, Any]], titl
     from toolkit.labelstudio.push import Inputs, push
 
     return push(lambda: conn, labels, Inputs(labels, given=tasks), title, workdir)
+
+
+def run(*args: str, code: int = 0) -> str:
+    """`toolkit ARGS` in this process: the exit code it must give, and never a traceback."""
+    res = CliRunner().invoke(main, list(args))
+    assert res.exit_code == code, res.output
+    assert "Traceback" not in res.output
+    return res.output
+
+
+def finish(proc: subprocess.Popen[str], code: int = 0) -> str:
+    """Wait for a `toolkit` child process: the exit code it must give, and never a traceback."""
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == code, out
+    assert "Traceback" not in out
+    return out

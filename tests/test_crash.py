@@ -21,7 +21,7 @@ import pytest
 from toolkit.labelstudio.server import free_port, start, stop
 from toolkit.labelstudio.settings import Connection
 
-from helpers import REPO, client, find_project
+from helpers import REPO, client, find_project, finish
 
 pytestmark = pytest.mark.labelstudio
 TEXT = "Lloyd Austin met Kim Jong-un in Pyongyang. " + "Filler words follow here. " * 40
@@ -41,13 +41,6 @@ def toolkit(cwd: Path, conn: Connection, *args: str) -> subprocess.Popen[str]:
         [sys.executable, "-m", "toolkit", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
-
-
-def finish(proc: subprocess.Popen[str], code: int = 0) -> str:
-    out, _ = proc.communicate(timeout=600)
-    assert proc.returncode == code, out
-    assert "Traceback" not in out
-    return out
 
 
 def kill_after(proc: subprocess.Popen[str], seconds: float) -> None:

@@ -11,21 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from datasets import load_dataset
 
-from toolkit.cli import main
-
-from helpers import DATA
+from helpers import DATA, run
 
 PROJECTS = DATA / "projects"
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
 
 
 def front_and_body(card: Path) -> tuple[dict, str]:

@@ -33,15 +33,10 @@ from toolkit.labelstudio.settings import connection, read_env_file
 from toolkit.records import Entity
 from toolkit.tokens import TOKEN, bio_tags, sentences, tokenize
 
+from helpers import run
+
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "annotations" / "000_502a72c922326d2e.json"
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

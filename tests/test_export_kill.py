@@ -25,7 +25,7 @@ from toolkit.bench.annotations import synthetic_document
 from toolkit.io.paths import doc_filename
 from toolkit.labelschema import LabelSchema
 
-from helpers import REPO, SEED
+from helpers import REPO, SEED, finish
 
 EXPORT_POINTS = ["scanned", "rows", "before-swap", "swapped"]
 RELEASE_POINTS = ["scanned", "before-swap", "labels-recorded"]
@@ -40,13 +40,6 @@ def toolkit(cwd: Path, *args: str, kill_at: str | None = None) -> subprocess.Pop
         [sys.executable, "-m", "toolkit", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
-
-
-def finish(proc: subprocess.Popen[str], code: int = 0) -> str:
-    out, _ = proc.communicate(timeout=600)
-    assert proc.returncode == code, out
-    assert "Traceback" not in out
-    return out
 
 
 def complete(folder: Path) -> dict[str, str]:

@@ -14,16 +14,9 @@ from toolkit.cli import main
 from toolkit.labelschema import LabelSchema
 from toolkit.labelstudio.settings import Connection
 
-from helpers import client, find_project, push_tasks
+from helpers import client, find_project, push_tasks, run
 
 TEXT = "Lloyd Austin met Kim Jong-un in Pyongyang."
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
 
 
 def tasks(n: int, annotated: bool = True) -> list[dict]:

@@ -8,13 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import main
 from toolkit.labelschema import LabelSchema, label_config
 from toolkit.labelstudio.settings import Connection
 
-from helpers import client, find_project, push_tasks
+from helpers import client, find_project, push_tasks, run
 
 pytestmark = pytest.mark.labelstudio
 TEXT = "Lloyd Austin met Kim Jong-un in Pyongyang."
@@ -24,13 +22,6 @@ def region(rid: str, surface: str, label: str, text: str = TEXT) -> dict:
     start = text.index(surface)
     value = {"start": start, "end": start + len(surface), "text": surface, "labels": [label]}
     return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": value}
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
 
 
 def files_under(folder: Path) -> set[Path]:

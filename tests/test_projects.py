@@ -8,22 +8,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import main
 from toolkit.errors import SchemaFileError
 from toolkit.labelschema import LabelSchema, label_config, schema_from_config
 
-from helpers import DATA
+from helpers import DATA, run
 
 PROJECTS = DATA / "projects"
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
 
 
 def controls_of(xml: str) -> dict[str, object]:

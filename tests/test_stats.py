@@ -7,20 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import main
 from toolkit.dataset.configs import split_of
 from toolkit.labelstudio.settings import Connection
 
-from helpers import REPO, SEED, SEED_ID, three_seed_annotations
-
-
-def run(*args: str, code: int = 0) -> str:
-    res = CliRunner().invoke(main, list(args))
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output
-    return res.output
+from helpers import REPO, SEED, SEED_ID, run, three_seed_annotations
 
 
 @pytest.fixture
