@@ -8,7 +8,7 @@ one token, a possessive 's is split off), every other non-space character is its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*|'s\b|’s\b|\S", re.UNICODE)
@@ -102,9 +102,16 @@ def bio_tags(
     tokens: list[Token], spans: Iterable[tuple[int, int, str]]
 ) -> tuple[list[str], list[tuple[int, int, str]]]:
     """BIO tags for `tokens`; spans whose edges are not token edges are returned, not silently shifted."""
-    tags = ["O"] * len(tokens)
-    starts = {t.start: i for i, t in enumerate(tokens)}
-    ends = {t.end: i for i, t in enumerate(tokens)}
+    return bio_by_edges([(t.start, t.end) for t in tokens], spans)
+
+
+def bio_by_edges(
+    edges: Sequence[tuple[int, int]], spans: Iterable[tuple[int, int, str]]
+) -> tuple[list[str], list[tuple[int, int, str]]]:
+    """The BIO rule on token (start, end) pairs: one rule for `bio_tags` and the export's token tuples."""
+    tags = ["O"] * len(edges)
+    starts = {start: i for i, (start, _) in enumerate(edges)}
+    ends = {end: i for i, (_, end) in enumerate(edges)}
     misaligned = []
     for start, end, label in sorted(spans):
         first, last = starts.get(start), ends.get(end)

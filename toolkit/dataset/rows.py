@@ -22,7 +22,7 @@ import orjson
 
 from ..labelschema import NO_RELATION, LabelSchema
 from ..records import Annotation, Document, Entity
-from ..tokens import TOKEN
+from ..tokens import TOKEN, bio_by_edges
 from .tokenized import Tok, Tokenized, tokenized
 
 NEG_MAX_GAP = 20  # at most this many tokens between the two mentions of a negative pair
@@ -107,20 +107,8 @@ def sentence_tokens(text: str, sents: list[tuple[int, int]]) -> list[list[Tok]]:
 
 
 def bio(toks: list[Tok], spans: list[tuple[int, int, str]]) -> tuple[list[str], list[tuple[int, int, str]]]:
-    """`tokens.bio_tags` on token tuples: the same tags and the same spans refused (tests check both)."""
-    tags = ["O"] * len(toks)
-    starts = {t[1]: i for i, t in enumerate(toks)}
-    ends = {t[2]: i for i, t in enumerate(toks)}
-    misaligned = []
-    for start, end, label in sorted(spans):
-        first, last = starts.get(start), ends.get(end)
-        if first is None or last is None or any(tags[k] != "O" for k in range(first, last + 1)):
-            misaligned.append((start, end, label))
-            continue
-        tags[first] = f"B-{label}"
-        for k in range(first + 1, last + 1):
-            tags[k] = f"I-{label}"
-    return tags, misaligned
+    """`tokens.bio_tags` on token tuples: the same rule, `tokens.bio_by_edges`."""
+    return bio_by_edges([(t[1], t[2]) for t in toks], spans)
 
 
 def ner_rows(
